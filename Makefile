@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make up` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test install lint typecheck postgres bench clean
+
+up: install ## create .venv, install, start the workspace with demo content
+	$(BIN)/brickyard init --demo
+	$(BIN)/brickyard up
+
+test: install postgres lint typecheck ## create/update .venv, install test needs, run every test
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+# Debian's PostgreSQL server for the metadata-store tests (installed when missing; root = CI).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing PostgreSQL (Debian package postgresql)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "PostgreSQL server not installed (sudo apt-get install postgresql); its tests will skip"; fi
+
+bench: install ## catalog benchmark (prints ratios against plain deltalake)
+	$(BIN)/python benchmarks/catalog_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Adapters: one module or package per technology, behind the ports in brickyard.ports."""

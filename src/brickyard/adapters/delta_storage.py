@@ -1,0 +1,378 @@
+"""TableStorage on Delta Lake (delta-rs): local folders or S3-compatible object stores."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+from deltalake import DeltaTable, QueryBuilder, write_deltalake
+from deltalake.exceptions import (
+    CommitFailedError,
+    DeltaError,
+    TableNotFoundError,
+)
+from deltalake.exceptions import (
+    SchemaMismatchError as DeltaSchemaMismatch,
+)
+
+from brickyard.domain.catalog import HistoryEntry
+from brickyard.domain.errors import (
+    ConcurrentWriteError,
+    InvalidInputError,
+    NotFoundError,
+    SchemaMismatchError,
+    StorageError,
+)
+from brickyard.domain.names import TableRef
+from brickyard.ports import WriteMode
+
+_CONFLICT_HINT = "another writer committed to this table first; retry the operation"
+
+
+class DeltaStorage:
+    """Managed Delta tables under ``<warehouse>/<catalog>/<schema>/<table>-<id>/``."""
+
+    def __init__(self, warehouse: str, storage_options: dict[str, str] | None = None) -> None:
+        self.warehouse = warehouse.rstrip("/")
+        self.options = dict(storage_options or {})
+        self._is_local = "://" not in self.warehouse or self.warehouse.startswith("file://")
+
+    def location_for(self, ref: TableRef, table_id: str) -> str:
+        # Name parts are validated identifiers, so they are safe path components.
+        return f"{self.warehouse}/{ref.catalog}/{ref.schema}/{ref.name}-{table_id}"
+
+    # -- writes ---------------------------------------------------------------------------
+    def create(
+        self,
+        location: str,
+        schema: pa.Schema,
+        data: pa.RecordBatchReader | None,
+        partition_by: Sequence[str],
+        description: str | None,
+    ) -> None:
+        missing = [c for c in partition_by if c not in schema.names]
+        if missing:
+            raise InvalidInputError(
+                f"partition column(s) {missing} are not in the table's columns {schema.names}"
+            )
+        with _DeltaErrors(location):
+            if data is None:
+                DeltaTable.create(
+                    location,
+                    schema,
+                    partition_by=list(partition_by) or None,
+                    description=description,
+                    storage_options=self.options,
+                )
+            else:
+                write_deltalake(
+                    location,
+                    data,
+                    mode="error",
+                    partition_by=list(partition_by) or None,
+                    description=description,
+                    storage_options=self.options,
+                )
+
+    def write(
+        self,
+        location: str,
+        data: pa.RecordBatchReader,
+        mode: WriteMode,
+        overwrite_schema: bool = False,
+        merge_schema: bool = False,
+    ) -> None:
+        table = self._open(location)
+        target = _arrow_schema(table)
+        if not (mode == "overwrite" and overwrite_schema) and not merge_schema:
+            check_compatible(target, data.schema)
+        schema_mode: Any = None
+        if mode == "overwrite" and overwrite_schema:
+            schema_mode = "overwrite"
+        elif merge_schema:
+            schema_mode = "merge"
+        with _DeltaErrors(location):
+            write_deltalake(
+                table, data, mode=mode, schema_mode=schema_mode, storage_options=self.options
+            )
+
+    def merge(self, location: str, data: pa.RecordBatchReader, on: Sequence[str]) -> dict[str, Any]:
+        if not on:
+            raise InvalidInputError("merge needs key columns: pass on=['id', ...]")
+        table = self._open(location)
+        target = _arrow_schema(table)
+        for key in on:
+            where = [
+                n
+                for n, names in (("table", target.names), ("data", data.schema.names))
+                if key not in names
+            ]
+            if where:
+                raise InvalidInputError(
+                    f"merge key column '{key}' is missing from the {' and the '.join(where)}; "
+                    f"table columns: {target.names}; data columns: {data.schema.names}"
+                )
+        check_compatible(target, data.schema)
+        predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in on)
+        with _DeltaErrors(location):
+            metrics: dict[str, Any] = (
+                table.merge(data, predicate=predicate, source_alias="s", target_alias="t")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute()
+            )
+        return metrics
+
+    def delete(self, location: str, predicate: str | None) -> dict[str, Any]:
+        table = self._open(location)
+        with _DeltaErrors(location, predicate=predicate):
+            result: dict[str, Any] = table.delete(predicate)
+        return result
+
+    def drop(self, location: str) -> None:
+        if self._is_local:
+            shutil.rmtree(_local_path(location), ignore_errors=True)
+            return
+        filesystem, path = self._filesystem(location)
+        with contextlib.suppress(FileNotFoundError, OSError):  # already gone is fine
+            filesystem.delete_dir(path)
+
+    # -- reads ----------------------------------------------------------------------------
+    def read(
+        self,
+        location: str,
+        version: int | None = None,
+        timestamp: datetime | None = None,
+        columns: Sequence[str] | None = None,
+        filter: Any = None,
+    ) -> pa.Table:
+        table = self._open(location, version=version, timestamp=timestamp)
+        names = _arrow_schema(table).names
+        if columns is not None:
+            unknown = [c for c in columns if c not in names]
+            if unknown:
+                raise InvalidInputError(f"unknown column(s) {unknown}; the table has {names}")
+        if isinstance(filter, str):
+            return _read_sql(table, columns or names, filter)
+        if isinstance(filter, list):
+            filter = pq.filters_to_expression(filter)
+        dataset = table.to_pyarrow_dataset()
+        try:
+            return dataset.to_table(columns=list(columns) if columns else None, filter=filter)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+            raise InvalidInputError(f"cannot apply the filter {filter}: {exc}") from exc
+
+    def dataset(self, location: str) -> pads.Dataset:
+        return self._open(location).to_pyarrow_dataset()
+
+    def schema(self, location: str) -> pa.Schema:
+        return _arrow_schema(self._open(location))
+
+    def partition_columns(self, location: str) -> list[str]:
+        return list(self._open(location).metadata().partition_columns)
+
+    def version(self, location: str) -> int:
+        return int(self._open(location).version())
+
+    def history(self, location: str, limit: int | None = None) -> list[HistoryEntry]:
+        entries = []
+        for commit in self._open(location).history(limit):
+            entries.append(
+                HistoryEntry(
+                    version=int(commit["version"]),
+                    timestamp=int(commit.get("timestamp", 0)),
+                    operation=str(commit.get("operation", "")),
+                    parameters=dict(commit.get("operationParameters") or {}),
+                    metrics=dict(commit.get("operationMetrics") or {}),
+                    user=commit.get("userName"),
+                )
+            )
+        return entries
+
+    def stats(self, location: str) -> tuple[int, int, int]:
+        """(rows, files, bytes) of the current snapshot."""
+        actions = pa.table(self._open(location).get_add_actions(flatten=True))
+        if actions.num_rows == 0:
+            return 0, 0, 0
+        rows = actions.column("num_records").to_pylist()
+        sizes = actions.column("size_bytes").to_pylist()
+        return sum(r or 0 for r in rows), actions.num_rows, sum(s or 0 for s in sizes)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _open(
+        self, location: str, version: int | None = None, timestamp: datetime | None = None
+    ) -> DeltaTable:
+        try:
+            table = DeltaTable(location, storage_options=self.options)
+        except TableNotFoundError as exc:
+            raise NotFoundError(f"no Delta table at {location}: its data is missing") from exc
+        except DeltaError as exc:
+            raise StorageError(f"cannot open the Delta table at {location}: {exc}") from exc
+        if version is not None:
+            latest = table.version()
+            if version < 0 or version > latest:
+                raise InvalidInputError(
+                    f"version {version} does not exist; the table has versions 0 to {latest}"
+                )
+            with _DeltaErrors(location):
+                table.load_as_version(version)
+        elif timestamp is not None:
+            if timestamp.tzinfo is None:
+                timestamp = timestamp.replace(tzinfo=UTC)
+            first = min(int(c["timestamp"]) for c in table.history())
+            if timestamp.timestamp() * 1000 < first:
+                created = datetime.fromtimestamp(first / 1000, UTC).isoformat()
+                raise InvalidInputError(
+                    f"the table did not exist at {timestamp.isoformat()}; "
+                    f"its first version was written at {created}"
+                )
+            with _DeltaErrors(location):
+                table.load_as_version(timestamp)
+        return table
+
+    def _filesystem(self, location: str) -> tuple[Any, str]:
+        from pyarrow import fs
+
+        parsed = urlparse(location)
+        if parsed.scheme not in {"s3", "s3a"}:
+            raise StorageError(
+                f"unsupported warehouse scheme '{parsed.scheme}'; use a path or s3://"
+            )
+        options = {k.lower(): v for k, v in self.options.items()}
+        endpoint = options.get("aws_endpoint_url") or options.get("endpoint_url")
+        kwargs: dict[str, Any] = {
+            "access_key": options.get("aws_access_key_id"),
+            "secret_key": options.get("aws_secret_access_key"),
+            "region": options.get("aws_region") or options.get("region"),
+        }
+        if endpoint:
+            endpoint_parts = urlparse(endpoint)
+            kwargs["endpoint_override"] = endpoint_parts.netloc
+            kwargs["scheme"] = endpoint_parts.scheme or "https"
+        return fs.S3FileSystem(
+            **{k: v for k, v in kwargs.items() if v}
+        ), f"{parsed.netloc}{parsed.path}"
+
+
+def check_compatible(target: pa.Schema, incoming: pa.Schema) -> None:
+    """Raise SchemaMismatchError (showing both schemas) unless ``incoming`` fits ``target``."""
+    problems = []
+    missing = [n for n in target.names if n not in incoming.names]
+    extra = [n for n in incoming.names if n not in target.names]
+    if missing:
+        problems.append(f"missing column(s) {missing}")
+    if extra:
+        problems.append(f"unexpected column(s) {extra}")
+    for field in incoming:
+        if field.name in target.names:
+            wanted = target.field(field.name).type
+            if not _castable(field.type, wanted):
+                problems.append(f"column '{field.name}' is {field.type}, the table has {wanted}")
+    if problems:
+        raise SchemaMismatchError(
+            "the data does not match the table's schema: "
+            + "; ".join(problems)
+            + f"\n  table schema: {_describe(target)}\n  data schema:  {_describe(incoming)}"
+            + "\nNothing was written. To replace the table with the new schema use "
+            "overwrite(data, overwrite_schema=True); to add new columns use append(data, merge_schema=True)."
+        )
+
+
+def _castable(source: pa.DataType, target: pa.DataType) -> bool:
+    if source == target or pa.types.is_null(source):
+        return True
+    widening = [
+        (pa.types.is_integer, pa.types.is_integer),
+        (pa.types.is_integer, pa.types.is_floating),
+        (pa.types.is_floating, pa.types.is_floating),
+        (pa.types.is_integer, pa.types.is_decimal),
+        (pa.types.is_decimal, pa.types.is_decimal),
+        (pa.types.is_timestamp, pa.types.is_timestamp),
+        (pa.types.is_dictionary, lambda _t: True),
+    ]
+    if any(a(source) and b(target) for a, b in widening):
+        return True
+    stringish = {"string", "large_string", "string_view"}
+    binaryish = {"binary", "large_binary", "binary_view"}
+    if (str(source) in stringish and str(target) in stringish) or (
+        str(source) in binaryish and str(target) in binaryish
+    ):
+        return True
+    nested = (pa.types.is_list, pa.types.is_large_list, pa.types.is_struct, pa.types.is_map)
+    return any(t(source) and t(target) for t in nested)
+
+
+def _describe(schema: pa.Schema) -> str:
+    return ", ".join(f"{f.name} {f.type}" for f in schema)
+
+
+def _arrow_schema(table: DeltaTable) -> pa.Schema:
+    return pa.schema(table.schema().to_arrow())
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_sql(table: DeltaTable, columns: Sequence[str], predicate: str) -> pa.Table:
+    select = ", ".join(_quote(c) for c in columns)
+    try:
+        reader = (
+            QueryBuilder().register("t", table).execute(f"SELECT {select} FROM t WHERE {predicate}")
+        )
+        return pa.table(reader.read_all())
+    except (DeltaError, Exception) as exc:
+        raise InvalidInputError(
+            f"cannot apply the filter '{predicate}': {_short(exc)}; write it as a SQL predicate "
+            "such as \"amount > 10 AND region = 'EU'\""
+        ) from exc
+
+
+def _local_path(location: str) -> Path:
+    return Path(location[len("file://") :] if location.startswith("file://") else location)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return " ".join(line.strip() for line in text[:3])
+
+
+class _DeltaErrors:
+    """Turn delta-rs errors into Brickyard errors with an actionable message."""
+
+    def __init__(self, location: str, predicate: str | None = None) -> None:
+        self.location = location
+        self.predicate = predicate
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, _tb: Any) -> None:
+        if exc is None:
+            return
+        if isinstance(exc, CommitFailedError):
+            raise ConcurrentWriteError(f"write conflict: {_CONFLICT_HINT} ({_short(exc)})") from exc
+        if isinstance(exc, DeltaSchemaMismatch):
+            raise SchemaMismatchError(
+                f"the data does not match the table's schema: {_short(exc)}; nothing was written"
+            ) from exc
+        if isinstance(exc, DeltaError) and self.predicate is not None:
+            raise InvalidInputError(
+                f"cannot apply the predicate '{self.predicate}': {_short(exc)}; "
+                "write it as a SQL predicate such as \"id = 3 AND region = 'EU'\""
+            ) from exc
+        if isinstance(exc, DeltaError):
+            message = str(exc)
+            if "already exists" in message.lower():
+                raise StorageError(f"a Delta table exists already at {self.location}") from exc
+            raise StorageError(f"Delta Lake error at {self.location}: {_short(exc)}") from exc
+        if isinstance(exc, (pa.ArrowInvalid, pa.ArrowTypeError)):
+            raise InvalidInputError(f"invalid data: {_short(exc)}; nothing was written") from exc

@@ -1,0 +1,32 @@
+"""Running the API with uvicorn, refusing unsafe binds."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from brickyard.api.app import create_app
+from brickyard.api.security import is_loopback
+from brickyard.domain.errors import AuthError
+from brickyard.workspace import Workspace
+
+
+def check_bind(host: str, auth: bool) -> None:
+    """Binding anything but loopback requires ``[server] auth = true``."""
+    if not is_loopback(host) and not auth:
+        raise AuthError(
+            f"refusing to bind {host} without authentication: anyone who can reach it could "
+            "read and change your data. Set [server] auth = true in brickyard.toml (or "
+            "BRICKYARD_SERVER_AUTH=true) and create tokens with `brickyard tokens create --user NAME`, "
+            "or bind 127.0.0.1."
+        )
+
+
+def serve(workspace: Workspace, host: str, port: int) -> None:
+    """Serve until interrupted (one process, one worker: keeps TCP_NODELAY and shared state)."""
+    auth = workspace.config.server_auth
+    check_bind(host, auth)
+    app = create_app(workspace, auth=auth)
+    print(
+        f"Brickyard serving {workspace.home} on http://{host}:{port} (API docs: /docs)", flush=True
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -1,0 +1,1 @@
+"""The `brickyard` command line: thin commands over the Workspace and its services."""

@@ -1,0 +1,115 @@
+"""The `brickyard` command: workspace, catalog, tables, tokens and the server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from brickyard.cli.catalog_cmds import catalog_app, schema_app
+from brickyard.cli.common import FormatOption, HomeOption, open_workspace
+from brickyard.cli.output import OutputFormat, console, emit, err_console
+from brickyard.cli.table_cmds import table_app
+from brickyard.cli.tokens_cmds import tokens_app
+from brickyard.config import default_home
+from brickyard.domain.errors import BrickyardError
+
+app = typer.Typer(
+    help="Brickyard: a self-hosted data & AI workspace.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(schema_app, name="schema")
+app.add_typer(table_app, name="table")
+app.add_typer(tokens_app, name="tokens")
+
+_debug = False
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    global _debug
+    _debug = debug or os.environ.get("BRICKYARD_DEBUG", "") not in ("", "0", "false")
+
+
+@app.command()
+def init(
+    home: HomeOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Add demo tables.")] = False,
+) -> None:
+    """Create a workspace home (idempotent): config, metadata DB, warehouse, jobs, logs."""
+    from brickyard.workspace import connect
+
+    path = home if home is not None else default_home()
+    with connect(path, demo=demo) as ws:
+        tables = len(ws.catalog.list_tables("main.default"))
+        console.print(f"Workspace ready at [bold]{ws.home}[/] ({tables} tables in main.default)")
+
+
+@app.command()
+def up(
+    home: HomeOption = None,
+    host: Annotated[
+        str | None, typer.Option("--host", help="Bind address (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 8585).")] = None,
+) -> None:
+    """Start the Brickyard server: REST API (and docs at /docs)."""
+    from brickyard.api.server import serve
+
+    ws = open_workspace(home)
+    serve(ws, host or ws.config.server_host, port or ws.config.server_port)
+
+
+@app.command()
+def search(
+    text: str,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Find catalogs, schemas, tables and columns by name, comment or tag."""
+    with open_workspace(home) as ws:
+        hits = ws.catalog.search(text, limit)
+    rows = [
+        {"full_name": h.full_name, "kind": h.kind, "matched": h.matched, "text": h.text}
+        for h in hits
+    ]
+    emit(rows, fmt, f"Search: {text}", ["full_name", "kind", "matched", "text"])
+
+
+def run() -> None:
+    """Entry point: Brickyard errors print as one line (the traceback only with --debug)."""
+    try:
+        app(standalone_mode=False)
+    except BrickyardError as exc:
+        if _debug:
+            raise
+        err_console.print("[bold red]Error:[/] " + escape(str(exc)), highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        err_console.print("Aborted.")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    run()

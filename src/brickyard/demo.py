@@ -1,0 +1,86 @@
+"""Demo content for `brickyard init --demo`: a small shop dataset made here, no downloads."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from brickyard.workspace import Workspace
+
+SCHEMA = "main.default"
+_REGIONS = ["EU", "US", "APAC", "LATAM"]
+_CATEGORIES = ["books", "games", "garden", "kitchen", "music", "toys"]
+
+
+def seed_demo(ws: Workspace, customers: int = 500, orders: int = 5_000) -> list[str]:
+    """Create the demo tables that are missing; returns the full names created."""
+    rng = random.Random(42)  # deterministic: the same demo everywhere
+    created = []
+    tables = {
+        "customers": (
+            _customers(rng, customers),
+            "Shop customers (demo data)",
+            {"domain": "sales"},
+        ),
+        "products": (_products(rng), "Product catalogue (demo data)", {"domain": "sales"}),
+        "orders": (
+            _orders(rng, orders, customers),
+            "One row per order line (demo data)",
+            {"domain": "sales", "pii": "false"},
+        ),
+    }
+    for name, (data, comment, tags) in tables.items():
+        full = f"{SCHEMA}.{name}"
+        if ws.store.get_table(ws.catalog.resolve_table(full)) is None:
+            ws.catalog.create_table(full, data, comment=comment, tags=tags)
+            created.append(full)
+    return created
+
+
+def _customers(rng: random.Random, n: int) -> pa.Table:
+    first = ["Ada", "Alan", "Grace", "Linus", "Edsger", "Barbara", "Donald", "Frances"]
+    last = ["Lovelace", "Turing", "Hopper", "Torvalds", "Dijkstra", "Liskov", "Knuth", "Allen"]
+    start = date(2024, 1, 1)
+    return pa.table(
+        {
+            "customer_id": pa.array(range(1, n + 1), pa.int64()),
+            "name": [f"{rng.choice(first)} {rng.choice(last)}" for _ in range(n)],
+            "region": [rng.choice(_REGIONS) for _ in range(n)],
+            "signup_date": [start + timedelta(days=rng.randrange(700)) for _ in range(n)],
+        }
+    )
+
+
+def _products(rng: random.Random) -> pa.Table:
+    n = 60
+    return pa.table(
+        {
+            "product_id": pa.array(range(1, n + 1), pa.int64()),
+            "category": [_CATEGORIES[i % len(_CATEGORIES)] for i in range(n)],
+            "name": [f"{_CATEGORIES[i % len(_CATEGORIES)]}-item-{i + 1}" for i in range(n)],
+            "price": pa.array(
+                [Decimal(rng.randrange(199, 9999)) / 100 for _ in range(n)], pa.decimal128(10, 2)
+            ),
+        }
+    )
+
+
+def _orders(rng: random.Random, n: int, customers: int) -> pa.Table:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return pa.table(
+        {
+            "order_id": pa.array(range(1, n + 1), pa.int64()),
+            "customer_id": pa.array([rng.randint(1, customers) for _ in range(n)], pa.int64()),
+            "product_id": pa.array([rng.randint(1, 60) for _ in range(n)], pa.int64()),
+            "quantity": pa.array([rng.randint(1, 5) for _ in range(n)], pa.int32()),
+            "ordered_at": pa.array(
+                [start + timedelta(minutes=rng.randrange(300 * 24 * 60)) for _ in range(n)],
+                pa.timestamp("us", tz="UTC"),
+            ),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Use cases. Each service takes its ports in the constructor and holds the behaviour."""

@@ -1,0 +1,169 @@
+"""A handle on one managed table: reads, writes, time travel, history and description."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from brickyard.adapters.arrow_data import to_reader
+from brickyard.adapters.arrow_types import columns_of
+from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo
+from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.names import TableRef, validate_part
+
+if TYPE_CHECKING:
+    from brickyard.services.catalog import CatalogService
+
+
+class Table:
+    """A catalog table. Every call re-reads the catalog, so a dropped table fails clearly."""
+
+    def __init__(self, catalog: CatalogService, ref: TableRef) -> None:
+        self._catalog = catalog
+        self.ref = ref
+
+    def __repr__(self) -> str:
+        return f"Table('{self.ref.full_name}')"
+
+    @property
+    def full_name(self) -> str:
+        return self.ref.full_name
+
+    @property
+    def info(self) -> TableInfo:
+        return self._catalog.table_info(self.ref)
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self._catalog.storage.schema(self.info.storage_location)
+
+    @property
+    def version(self) -> int:
+        return self._catalog.storage.version(self.info.storage_location)
+
+    # -- reads ----------------------------------------------------------------------------
+    def to_arrow(
+        self,
+        version: int | None = None,
+        timestamp: datetime | str | None = None,
+        columns: Sequence[str] | None = None,
+        filter: Any = None,
+    ) -> pa.Table:
+        """The table's rows, optionally as of a version or timestamp (time travel).
+
+        ``filter`` is a ``pyarrow.compute`` expression, DNF tuples ``[("id", ">", 3)]`` or a SQL
+        predicate string; files whose statistics rule the filter out are not read.
+        """
+        if version is not None and timestamp is not None:
+            raise InvalidInputError("pass either version or timestamp, not both")
+        return self._catalog.storage.read(
+            self.info.storage_location,
+            version=version,
+            timestamp=_timestamp(timestamp),
+            columns=columns,
+            filter=filter,
+        )
+
+    def to_pandas(self, **kwargs: Any) -> Any:
+        return self.to_arrow(**kwargs).to_pandas()
+
+    def history(self, limit: int | None = None) -> list[HistoryEntry]:
+        """Commits, newest first."""
+        return self._catalog.storage.history(self.info.storage_location, limit)
+
+    def describe(self) -> TableDescription:
+        info = self.info
+        storage = self._catalog.storage
+        rows, files, size = storage.stats(info.storage_location)
+        latest = storage.history(info.storage_location, 1)
+        updated = max(info.updated_at, latest[0].timestamp if latest else 0)
+        return TableDescription(
+            full_name=info.full_name,
+            columns=info.columns,
+            rows=rows,
+            files=files,
+            bytes=size,
+            version=latest[0].version if latest else 0,
+            created_at=info.created_at,
+            updated_at=updated,
+            comment=info.comment,
+            tags=dict(info.tags),
+            partition_by=info.partition_by,
+            storage_location=info.storage_location,
+            table_id=info.id,
+        )
+
+    # -- writes (each one Delta commit; the catalog follows the new schema) ----------------
+    def append(self, data: Any, merge_schema: bool = False) -> None:
+        """Add rows. The data's schema must match, unless ``merge_schema`` adds new columns."""
+        info = self.info
+        self._catalog.storage.write(
+            info.storage_location, to_reader(data), "append", merge_schema=merge_schema
+        )
+        self._sync(info)
+
+    def overwrite(self, data: Any, overwrite_schema: bool = False) -> None:
+        """Replace all rows; ``overwrite_schema=True`` also replaces the schema (evolution)."""
+        info = self.info
+        self._catalog.storage.write(
+            info.storage_location, to_reader(data), "overwrite", overwrite_schema=overwrite_schema
+        )
+        self._sync(info)
+
+    def merge(self, data: Any, on: Sequence[str] | str) -> dict[str, Any]:
+        """Upsert: rows whose ``on`` key matches are updated, the others inserted."""
+        keys = [on] if isinstance(on, str) else list(on)
+        info = self.info
+        metrics = self._catalog.storage.merge(info.storage_location, to_reader(data), keys)
+        self._sync(info)
+        return metrics
+
+    def delete(self, predicate: str | None = None) -> dict[str, Any]:
+        """Delete the rows matching a SQL predicate (all rows when None)."""
+        if predicate is not None and not predicate.strip():
+            raise InvalidInputError("the delete predicate is empty; pass None to delete all rows")
+        info = self.info
+        metrics = self._catalog.storage.delete(info.storage_location, predicate)
+        self._sync(info)
+        return metrics
+
+    def set_comment(self, comment: str | None) -> None:
+        self._catalog.store.update_table(
+            self.ref, updated_at=self._catalog.clock.now_ms(), comment=comment, set_comment=True
+        )
+
+    def set_tags(self, tags: dict[str, str]) -> None:
+        """Replace the table's tags (keys follow the naming rule; values are free text)."""
+        clean = {validate_part(str(k), "tag key"): str(v) for k, v in tags.items()}
+        self._catalog.store.update_table(
+            self.ref, updated_at=self._catalog.clock.now_ms(), tags=clean
+        )
+
+    def _sync(self, info: TableInfo) -> None:
+        schema = self._catalog.storage.schema(info.storage_location)
+        comments = {c.name: c.comment for c in info.columns}
+        columns = columns_of(schema, comments)
+        changed = tuple(columns) != info.columns
+        partitions = (
+            self._catalog.storage.partition_columns(info.storage_location) if changed else None
+        )
+        self._catalog.store.update_table(
+            self.ref,
+            updated_at=self._catalog.clock.now_ms(),
+            columns=columns if changed else None,
+            partition_by=partitions,
+        )
+
+
+def _timestamp(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"cannot read the timestamp {value!r}; use ISO 8601 such as '2026-01-31 12:00:00+00:00'"
+        ) from None
