@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
-from brickyard.cli.output import OutputFormat, console, emit, ms_to_text
+from brickyard.cli.output import OutputFormat, emit, ms_to_text, say
 
 catalog_app = typer.Typer(
     help="Catalogs: the top level of catalog.schema.table.", no_args_is_help=True
@@ -38,7 +38,7 @@ def create_catalog(name: str, comment: Comment = None, home: HomeOption = None) 
     """Create a catalog."""
     with open_workspace(home) as ws:
         info = ws.catalog.create_catalog(name, comment)
-    console.print(f"Created catalog [bold]{info.name}[/]")
+    say(f"Created catalog [bold]{info.name}[/]")
 
 
 @schema_app.command("list")
@@ -66,4 +66,4 @@ def create_schema(name: str, comment: Comment = None, home: HomeOption = None) -
     """Create a schema: NAME is catalog.schema (or schema, in catalog main)."""
     with open_workspace(home) as ws:
         info = ws.catalog.create_schema(name, comment)
-    console.print(f"Created schema [bold]{info.full_name}[/]")
+    say(f"Created schema [bold]{info.full_name}[/]")

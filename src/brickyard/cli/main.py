@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from brickyard.cli.catalog_cmds import catalog_app, schema_app
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
-from brickyard.cli.output import OutputFormat, console, emit, err_console
+from brickyard.cli.output import OutputFormat, emit, err_console, say
 from brickyard.cli.table_cmds import table_app
 from brickyard.cli.tokens_cmds import tokens_app
 from brickyard.config import default_home
@@ -49,7 +49,7 @@ def init(
     path = home if home is not None else default_home()
     with connect(path, demo=demo) as ws:
         tables = len(ws.catalog.list_tables("main.default"))
-        console.print(f"Workspace ready at [bold]{ws.home}[/] ({tables} tables in main.default)")
+        say(f"Workspace ready at [bold]{ws.home}[/] ({tables} tables in main.default)")
 
 
 @app.command()

@@ -73,3 +73,8 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def say(message: str) -> None:
+    """A one-line status message (rich markup), never wrapped mid-name."""
+    console.print(message, soft_wrap=True)

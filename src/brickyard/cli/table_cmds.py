@@ -16,7 +16,7 @@ from rich.progress import (
 )
 
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
-from brickyard.cli.output import OutputFormat, console, emit, emit_object, ms_to_text
+from brickyard.cli.output import OutputFormat, console, emit, emit_object, ms_to_text, say
 from brickyard.services.loading import load_file
 
 table_app = typer.Typer(help="Tables: managed Delta tables in the catalog.", no_args_is_help=True)
@@ -197,7 +197,7 @@ def load_table(
             result.mode
         ]
     )
-    console.print(f"{verb} [bold]{result.table}[/]: version {result.version}, {result.rows:,} rows")
+    say(f"{verb} [bold]{result.table}[/]: version {result.version}, {result.rows:,} rows")
 
 
 @table_app.command("drop")
@@ -212,7 +212,7 @@ def drop_table(
     with open_workspace(home) as ws:
         ref = ws.catalog.resolve_table(name)
         ws.catalog.drop_table(name, if_exists=if_exists)
-    console.print(f"Dropped table [bold]{ref.full_name}[/]")
+    say(f"Dropped table [bold]{ref.full_name}[/]")
 
 
 def _brief_metrics(metrics: dict[str, Any]) -> dict[str, Any]:

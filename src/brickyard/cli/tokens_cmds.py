@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
-from brickyard.cli.output import OutputFormat, console, emit, emit_object, ms_to_text
+from brickyard.cli.output import OutputFormat, emit, emit_object, ms_to_text, say
 
 tokens_app = typer.Typer(
     help="API tokens (needed when [server] auth = true).", no_args_is_help=True
@@ -30,7 +30,7 @@ def create_token(
             {"id": info.id, "user": info.user, "token": secret, "expires_at": info.expires_at}, fmt
         )
         return
-    console.print(
+    say(
         f"Token [bold]{info.id}[/] for user [bold]{info.user}[/] (shown once, keep it safe):"
     )
     print(secret)
@@ -63,4 +63,4 @@ def revoke_token(token_id: str, home: HomeOption = None) -> None:
     """Revoke a token: requests with it are refused from now on."""
     with open_workspace(home) as ws:
         ws.tokens.revoke(token_id)
-    console.print(f"Revoked token [bold]{token_id}[/]")
+    say(f"Revoked token [bold]{token_id}[/]")
