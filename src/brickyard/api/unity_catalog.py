@@ -30,6 +30,7 @@ router = APIRouter(prefix="/api/2.1/unity-catalog", tags=["unity-catalog"])
 
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 50_000
+_TOKEN_PREFIX = "after:"
 MaxResults = Annotated[
     int | None, Query(description="Page size; 0 or absent means the server's default.")
 ]
@@ -189,21 +190,27 @@ def _page_size(max_results: int | None) -> int:
 
 
 def _after(token: str | None) -> str | None:
+    """The last name of the previous page, from an opaque ``next_page_token``."""
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode() + b"==").decode()
+        padded = token + "=" * (-len(token) % 4)
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    if not decoded.startswith(_TOKEN_PREFIX):
         raise InvalidInputError(
             "page_token is not valid: pass the next_page_token of the previous page unchanged"
-        ) from None
+        )
+    return decoded[len(_TOKEN_PREFIX) :]
 
 
 def _paginate(items: list, size: int, key) -> tuple[list, str | None]:  # type: ignore[no-untyped-def,type-arg]
     if len(items) <= size:
         return items, None
     page = items[:size]
-    return page, base64.urlsafe_b64encode(key(page[-1]).encode()).decode().rstrip("=")
+    last = _TOKEN_PREFIX + key(page[-1])
+    return page, base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
 
 
 def _two_parts(full_name: str) -> str:
