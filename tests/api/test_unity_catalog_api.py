@@ -236,3 +236,16 @@ def test_non_empty_schema_delete_needs_force(ws: Workspace, api: TestClient) -> 
     assert "not empty" in refused.json()["message"]
     assert api.delete(f"{UC}/schemas/main.default", params={"force": "true"}).status_code == 200
     assert ws.catalog.list_schemas("main") == []
+
+
+def test_omit_columns_and_properties_shrink_listings(ws: Workspace, api: TestClient) -> None:
+    ws.catalog.create_table("t", pa.table({"a": [1]}), tags={"k": "v"})
+    params = {"catalog_name": "main", "schema_name": "default"}
+    full = api.get(f"{UC}/tables", params=params).json()["tables"][0]
+    assert [c["name"] for c in full["columns"]] == ["a"]
+    assert full["properties"] == {"k": "v"}
+    brief = api.get(f"{UC}/tables", params={**params, "omit_columns": True, "omit_properties": True})
+    table = brief.json()["tables"][0]
+    assert "columns" not in table
+    assert "properties" not in table
+    assert table["full_name"] == "main.default.t"

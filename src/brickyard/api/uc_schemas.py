@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from brickyard.domain.catalog import CatalogInfo, ColumnInfo, SchemaInfo, TableInfo
@@ -102,25 +106,6 @@ class ColumnOut(BaseModel):
     comment: str | None = None
     partition_index: int | None = None
 
-    @classmethod
-    def of(cls, c: ColumnInfo, partition_by: tuple[str, ...]) -> ColumnOut:
-        precision = scale = None
-        if c.type_name == "DECIMAL" and "(" in c.type_text:
-            p, s = c.type_text[c.type_text.index("(") + 1 : -1].split(",")
-            precision, scale = int(p), int(s)
-        return cls(
-            name=c.name,
-            type_text=c.type_text,
-            type_name=c.type_name,
-            type_json=_type_json(c),
-            type_precision=precision,
-            type_scale=scale,
-            position=c.position,
-            nullable=c.nullable,
-            comment=c.comment,
-            partition_index=partition_by.index(c.name) if c.name in partition_by else None,
-        )
-
 
 class ColumnIn(BaseModel):
     name: str
@@ -152,26 +137,6 @@ class TableOut(BaseModel):
     updated_by: str | None = None
     table_id: str
 
-    @classmethod
-    def of(cls, t: TableInfo) -> TableOut:
-        return cls(
-            name=t.name,
-            catalog_name=t.catalog_name,
-            schema_name=t.schema_name,
-            full_name=t.full_name,
-            table_type=t.table_type,
-            data_source_format=t.data_source_format,
-            columns=[ColumnOut.of(c, t.partition_by) for c in t.columns],
-            storage_location=t.storage_location,
-            comment=t.comment,
-            properties=dict(t.tags),
-            owner=t.owner,
-            created_at=t.created_at,
-            created_by=t.owner,
-            updated_at=t.updated_at,
-            table_id=t.id,
-        )
-
 
 class ListTablesOut(BaseModel):
     tables: list[TableOut]
@@ -190,15 +155,54 @@ class CreateTableIn(BaseModel):
     properties: dict[str, str] | None = None
 
 
-def _type_json(c: ColumnInfo) -> str:
-    import json
+def table_dict(
+    t: TableInfo, omit_columns: bool = False, omit_properties: bool = False
+) -> dict[str, Any]:
+    """TableOut as a plain dict (None fields left out): the fast path for big listings."""
+    body: dict[str, Any] = {
+        "name": t.name,
+        "catalog_name": t.catalog_name,
+        "schema_name": t.schema_name,
+        "full_name": t.full_name,
+        "table_type": t.table_type,
+        "data_source_format": t.data_source_format,
+        "storage_location": t.storage_location,
+        "owner": t.owner,
+        "created_at": t.created_at,
+        "created_by": t.owner,
+        "updated_at": t.updated_at,
+        "table_id": t.id,
+    }
+    if t.comment is not None:
+        body["comment"] = t.comment
+    if not omit_properties:
+        body["properties"] = dict(t.tags)
+    if not omit_columns:
+        body["columns"] = [_column_dict(c, t.partition_by) for c in t.columns]
+    return body
 
+
+def _column_dict(c: ColumnInfo, partition_by: tuple[str, ...]) -> dict[str, Any]:
+    column: dict[str, Any] = {
+        "name": c.name,
+        "type_text": c.type_text,
+        "type_name": c.type_name,
+        "type_json": _type_json(c.name, c.type_name, c.type_text, c.nullable),
+        "position": c.position,
+        "nullable": c.nullable,
+    }
+    if c.type_name == "DECIMAL" and "(" in c.type_text:
+        precision, scale = c.type_text[c.type_text.index("(") + 1 : -1].split(",")
+        column["type_precision"], column["type_scale"] = int(precision), int(scale)
+    if c.comment is not None:
+        column["comment"] = c.comment
+    if c.name in partition_by:
+        column["partition_index"] = partition_by.index(c.name)
+    return column
+
+
+@lru_cache(maxsize=4096)
+def _type_json(name: str, type_name: str, type_text: str, nullable: bool) -> str:
     simple = {"LONG": "long", "INT": "integer", "SHORT": "short", "BYTE": "byte"}
-    return json.dumps(
-        {
-            "name": c.name,
-            "type": simple.get(c.type_name, c.type_text),
-            "nullable": c.nullable,
-            "metadata": {},
-        }
-    )
+    spark_type = simple.get(type_name, type_text)
+    return json.dumps({"name": name, "type": spark_type, "nullable": nullable, "metadata": {}})

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
+from pydantic_core import to_json
 
 from brickyard.adapters.arrow_types import parse_type
 from brickyard.api.uc_schemas import (
@@ -22,6 +23,7 @@ from brickyard.api.uc_schemas import (
     TableOut,
     UpdateCatalogIn,
     UpdateSchemaIn,
+    table_dict,
 )
 from brickyard.domain.errors import InvalidInputError
 from brickyard.services.catalog import CatalogService
@@ -118,19 +120,27 @@ def list_tables(
     schema_name: str,
     max_results: MaxResults = None,
     page_token: PageToken = None,
+    omit_columns: Annotated[bool, Query(description="Leave out each table's columns.")] = False,
+    omit_properties: Annotated[
+        bool, Query(description="Leave out each table's properties.")
+    ] = False,
 ) -> Response:
     size = _page_size(max_results)
     found = _catalog(request).list_tables(
-        f"{catalog_name}.{schema_name}", _after(page_token), size + 1
+        f"{catalog_name}.{schema_name}", _after(page_token), size + 1, not omit_columns
     )
     page, token = _paginate(found, size, lambda t: t.name)
-    body = ListTablesOut(tables=[TableOut.of(t) for t in page], next_page_token=token)
-    # Serialised here (not by response_model) to skip a second validation pass on big pages.
-    return Response(body.model_dump_json(exclude_none=True), media_type="application/json")
+    body: dict[str, object] = {
+        "tables": [table_dict(t, omit_columns, omit_properties) for t in page]
+    }
+    if token:
+        body["next_page_token"] = token
+    # Plain dicts serialised once in Rust: big pages skip a Pydantic model per table and column.
+    return Response(to_json(body), media_type="application/json")
 
 
 @router.post("/tables", response_model=TableOut, response_model_exclude_none=True)
-def create_table(request: Request, body: CreateTableIn) -> TableOut:
+def create_table(request: Request, body: CreateTableIn) -> Response:
     if body.table_type.upper() != "MANAGED":
         raise InvalidInputError(
             f"table_type {body.table_type} is not supported; Brickyard manages its tables: use MANAGED"
@@ -166,12 +176,13 @@ def create_table(request: Request, body: CreateTableIn) -> TableOut:
         partition_by=partitions,
         tags=body.properties,
     )
-    return TableOut.of(table.info)
+    return Response(to_json(table_dict(table.info)), media_type="application/json")
 
 
 @router.get("/tables/{full_name}", response_model=TableOut, response_model_exclude_none=True)
-def get_table(request: Request, full_name: str) -> TableOut:
-    return TableOut.of(_catalog(request).table_info(_three_parts(full_name)))
+def get_table(request: Request, full_name: str) -> Response:
+    info = _catalog(request).table_info(_three_parts(full_name))
+    return Response(to_json(table_dict(info)), media_type="application/json")
 
 
 @router.delete("/tables/{full_name}")

@@ -30,9 +30,7 @@ def create_token(
             {"id": info.id, "user": info.user, "token": secret, "expires_at": info.expires_at}, fmt
         )
         return
-    say(
-        f"Token [bold]{info.id}[/] for user [bold]{info.user}[/] (shown once, keep it safe):"
-    )
+    say(f"Token [bold]{info.id}[/] for user [bold]{info.user}[/] (shown once, keep it safe):")
     print(secret)
 
 

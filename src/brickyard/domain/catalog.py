@@ -72,7 +72,7 @@ class TableInfo:
 
     @property
     def full_name(self) -> str:
-        return self.ref.full_name
+        return f"{self.catalog_name}.{self.schema_name}.{self.name}"
 
 
 @dataclass(frozen=True)

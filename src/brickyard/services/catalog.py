@@ -234,10 +234,15 @@ class CatalogService:
         return info
 
     def list_tables(
-        self, schema: str | None = None, after: str | None = None, limit: int | None = None
+        self,
+        schema: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        with_columns: bool = True,
     ) -> list[TableInfo]:
+        """Tables of a schema by name; ``with_columns=False`` leaves the column lists empty."""
         info = self.get_schema(schema or f"{self.current_catalog}.{self.current_schema}")
-        return self.store.list_tables(info.ref, after, limit)
+        return self.store.list_tables(info.ref, after, limit, with_columns)
 
     def drop_table(self, name: str, if_exists: bool = False) -> None:
         """Remove the table from the catalog, then delete its managed data."""

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -21,6 +21,7 @@ from brickyard.domain.errors import ConfigError, StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 72_410_001  # arbitrary app-wide advisory lock id
+_PG_CONNECT_TIMEOUT_S = 10  # unless the URL sets ?connect_timeout=; libpq's default is to wait forever
 
 
 def make_engine(url: str) -> Engine:
@@ -39,11 +40,29 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        try:
+            return create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=5,
+                max_overflow=10,
+                connect_args=_pg_connect_args(parsed),
+            )
+        except (ArgumentError, ImportError) as exc:  # unknown or uninstalled driver
+            raise ConfigError(
+                f"metadata.url '{parsed.render_as_string(hide_password=True)}' names the "
+                f"PostgreSQL driver '{parsed.get_driver_name()}', which is not available "
+                f"({exc}); use postgresql+psycopg://user@host/db"
+            ) from exc
     raise ConfigError(
         f"metadata.url backend '{parsed.get_backend_name()}' is not supported; "
         "use sqlite:///path or postgresql+psycopg://user@host/db"
     )
+
+
+def _pg_connect_args(url: URL) -> dict[str, Any]:
+    """Give up on a server that accepts but never answers (libpq would wait forever)."""
+    return {} if "connect_timeout" in url.query else {"connect_timeout": _PG_CONNECT_TIMEOUT_S}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -90,7 +109,9 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
-    engine_for_lock = create_engine(engine.url, poolclass=NullPool)
+    engine_for_lock = create_engine(
+        engine.url, poolclass=NullPool, connect_args=_pg_connect_args(engine.url)
+    )
     with engine_for_lock.connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
@@ -171,24 +172,29 @@ class SqlMetadataStore:
             row = conn.execute(query).first()
             if row is None:
                 return None
-            found = self._attach_details(conn, [row._mapping])
+            found = self._attach_details(conn, [row], tables.c.id == row.id)
         return found[0]
 
     def list_tables(
-        self, schema: SchemaRef, after: str | None = None, limit: int | None = None
+        self,
+        schema: SchemaRef,
+        after: str | None = None,
+        limit: int | None = None,
+        with_columns: bool = True,
     ) -> list[TableInfo]:
-        query = (
-            _table_select()
-            .where(and_(catalogs.c.name == schema.catalog, schemas.c.name == schema.schema))
-            .order_by(tables.c.name)
-        )
+        in_schema = and_(catalogs.c.name == schema.catalog, schemas.c.name == schema.schema)
         if after is not None:
-            query = query.where(tables.c.name > after)
+            in_schema = and_(in_schema, tables.c.name > after)
+        query = _table_select().where(in_schema).order_by(tables.c.name)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            rows = [r._mapping for r in conn.execute(query)]
-            return self._attach_details(conn, rows)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            # Columns and tags of exactly this page: the same schema and name range.
+            page = and_(in_schema, tables.c.name <= rows[-1].name)
+            return self._attach_details(conn, rows, page, with_columns)
 
     def count_tables(self, schema: SchemaRef) -> int:
         query = (
@@ -368,37 +374,53 @@ class SqlMetadataStore:
             except IntegrityError:
                 raise AlreadyExistsError(conflict) from None
 
-    def _attach_details(self, conn: Any, rows: list[Any]) -> list[TableInfo]:
-        ids = [r["id"] for r in rows]
-        columns: dict[str, list[ColumnInfo]] = {i: [] for i in ids}
+    def _attach_details(
+        self, conn: Any, rows: Sequence[Any], page: Any, with_columns: bool = True
+    ) -> list[TableInfo]:
+        """TableInfo for ``rows``; ``page`` selects the same tables for the detail queries."""
+        joined = tables.join(schemas).join(catalogs)
+        columns: dict[str, list[ColumnInfo]] = {}
+        column_rows = (
+            []
+            if not with_columns
+            else conn.execute(
+                select(
+                    table_columns.c.table_id,
+                    table_columns.c.name,
+                    table_columns.c.type_text,
+                    table_columns.c.type_name,
+                    table_columns.c.position,
+                    table_columns.c.nullable,
+                    table_columns.c.comment,
+                )
+                .select_from(table_columns.join(joined))
+                .where(page)
+                .order_by(table_columns.c.table_id, table_columns.c.position)
+            ).all()
+        )
+        for table_id, *column in column_rows:
+            columns.setdefault(table_id, []).append(ColumnInfo(*column))
         tags: dict[str, dict[str, str]] = {}
-        if ids:
-            for chunk in _chunks(ids, 900):  # stay under SQLite's bound-parameter limit
-                for c in conn.execute(
-                    select(table_columns)
-                    .where(table_columns.c.table_id.in_(chunk))
-                    .order_by(table_columns.c.table_id, table_columns.c.position)
-                ):
-                    columns[c.table_id].append(
-                        ColumnInfo(
-                            c.name, c.type_text, c.type_name, c.position, c.nullable, c.comment
-                        )
-                    )
-                tags.update(_tags_for(conn, chunk))
+        for table_id, key, value in conn.execute(
+            select(table_tags.c.table_id, table_tags.c.key, table_tags.c.value)
+            .select_from(table_tags.join(joined))
+            .where(page)
+        ).all():
+            tags.setdefault(table_id, {})[key] = value
         return [
             TableInfo(
-                catalog_name=r["catalog_name"],
-                schema_name=r["schema_name"],
-                name=r["name"],
-                id=r["id"],
-                storage_location=r["storage_location"],
-                columns=tuple(columns[r["id"]]),
-                partition_by=tuple(json.loads(r["partition_by"])),
-                comment=r["comment"],
-                tags=tags.get(r["id"], {}),
-                owner=r["owner"],
-                created_at=r["created_at"],
-                updated_at=r["updated_at"],
+                r.catalog_name,
+                r.schema_name,
+                r.name,
+                r.id,
+                r.storage_location,
+                tuple(columns.get(r.id, ())),
+                _partitions(r.partition_by),
+                r.comment,
+                tags.get(r.id, {}),
+                r.owner,
+                r.created_at,
+                r.updated_at,
             )
             for r in rows
         ]
@@ -423,8 +445,9 @@ class _Transaction:
             ) from error
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+@lru_cache(maxsize=1024)
+def _partitions(stored: str) -> tuple[str, ...]:
+    return tuple(json.loads(stored))
 
 
 def _schema_select() -> Any:
