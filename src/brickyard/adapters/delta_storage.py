@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -22,6 +21,7 @@ from deltalake.exceptions import (
 from deltalake.exceptions import (
     SchemaMismatchError as DeltaSchemaMismatch,
 )
+from deltalake.fs import DeltaStorageHandler
 
 from brickyard.domain.catalog import HistoryEntry
 from brickyard.domain.errors import (
@@ -141,9 +141,12 @@ class DeltaStorage:
         if self._is_local:
             shutil.rmtree(_local_path(location), ignore_errors=True)
             return
-        filesystem, path = self._filesystem(location)
+        # delta-rs's own object store, configured by the very options the table was written
+        # with (session tokens, profiles, ... included). It deletes the keys under the table's
+        # prefix and, unlike pyarrow's S3FileSystem, writes no "folder" marker object for the
+        # parent prefix afterwards.
         with contextlib.suppress(FileNotFoundError, OSError):  # already gone is fine
-            filesystem.delete_dir(path)
+            DeltaStorageHandler(location, self.options).delete_dir("")
 
     # -- reads ----------------------------------------------------------------------------
     def read(
@@ -237,29 +240,6 @@ class DeltaStorage:
             with _DeltaErrors(location):
                 table.load_as_version(timestamp)
         return table
-
-    def _filesystem(self, location: str) -> tuple[Any, str]:
-        from pyarrow import fs
-
-        parsed = urlparse(location)
-        if parsed.scheme not in {"s3", "s3a"}:
-            raise StorageError(
-                f"unsupported warehouse scheme '{parsed.scheme}'; use a path or s3://"
-            )
-        options = {k.lower(): v for k, v in self.options.items()}
-        endpoint = options.get("aws_endpoint_url") or options.get("endpoint_url")
-        kwargs: dict[str, Any] = {
-            "access_key": options.get("aws_access_key_id"),
-            "secret_key": options.get("aws_secret_access_key"),
-            "region": options.get("aws_region") or options.get("region"),
-        }
-        if endpoint:
-            endpoint_parts = urlparse(endpoint)
-            kwargs["endpoint_override"] = endpoint_parts.netloc
-            kwargs["scheme"] = endpoint_parts.scheme or "https"
-        return fs.S3FileSystem(
-            **{k: v for k, v in kwargs.items() if v}
-        ), f"{parsed.netloc}{parsed.path}"
 
 
 def check_compatible(target: pa.Schema, incoming: pa.Schema) -> None:
