@@ -244,7 +244,9 @@ def test_omit_columns_and_properties_shrink_listings(ws: Workspace, api: TestCli
     full = api.get(f"{UC}/tables", params=params).json()["tables"][0]
     assert [c["name"] for c in full["columns"]] == ["a"]
     assert full["properties"] == {"k": "v"}
-    brief = api.get(f"{UC}/tables", params={**params, "omit_columns": True, "omit_properties": True})
+    brief = api.get(
+        f"{UC}/tables", params={**params, "omit_columns": True, "omit_properties": True}
+    )
     table = brief.json()["tables"][0]
     assert "columns" not in table
     assert "properties" not in table

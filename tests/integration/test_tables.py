@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from brickyard import InvalidInputError, NotFoundError, SchemaMismatchError
+from brickyard import InvalidInputError, NotFoundError, SchemaMismatchError, StorageError
 from brickyard.workspace import Workspace
 
 ROWS = pa.table({"id": [1, 2, 3], "name": ["a", "b", "c"]})
@@ -233,3 +233,33 @@ def test_a_failed_create_leaves_neither_data_nor_catalog_entry(ws: Workspace) ->
         ws.catalog.create_table("t", object())
     assert ws.catalog.list_tables() == []
     assert list((Path(ws.config.warehouse)).rglob("_delta_log")) == []
+
+
+def test_filters_work_on_files_written_by_merge_and_delete(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", ROWS)
+    table.merge(pa.table({"id": [3, 4], "name": ["cy", "d"]}), on="id")
+    table.delete("id = 1")
+    assert table.to_arrow(filter=[("name", "=", "cy")]).to_pylist() == [{"id": 3, "name": "cy"}]
+    assert table.to_arrow(filter=pc.field("name") == "d", columns=["id"]).to_pylist() == [{"id": 4}]
+
+
+def test_sql_filters_return_the_tables_own_types(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", ROWS)
+    result = table.to_arrow(filter="id > 1")
+    assert result.schema == table.schema
+    assert result.sort_by("id").column("name").to_pylist() == ["b", "c"]
+
+
+def test_a_failed_data_delete_is_reported_not_hidden(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    location = Path(ws.catalog.create_table("t", ROWS).info.storage_location)
+
+    def refuse(path: object) -> None:  # a permission failure (CI runs as root, which has none)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("brickyard.adapters.delta_storage.shutil.rmtree", refuse)
+    with pytest.raises(StorageError, match="dropped from the catalog, but could not delete"):
+        ws.catalog.drop_table("t")
+    assert ws.catalog.list_tables() == []
+    assert location.exists()  # the files left behind are where the message says

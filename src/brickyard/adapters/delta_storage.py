@@ -7,11 +7,9 @@ import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as pads
-import pyarrow.parquet as pq
 from deltalake import DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import (
     CommitFailedError,
@@ -33,6 +31,9 @@ from brickyard.domain.errors import (
 )
 from brickyard.domain.names import TableRef
 from brickyard.ports import WriteMode
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pads
 
 _CONFLICT_HINT = "another writer committed to this table first; retry the operation"
 
@@ -89,7 +90,8 @@ class DeltaStorage:
         mode: WriteMode,
         overwrite_schema: bool = False,
         merge_schema: bool = False,
-    ) -> None:
+    ) -> pa.Schema:
+        """Append or overwrite in one commit; returns the table's schema after it."""
         table = self._open(location)
         target = _arrow_schema(table)
         if not (mode == "overwrite" and overwrite_schema) and not merge_schema:
@@ -103,6 +105,9 @@ class DeltaStorage:
             write_deltalake(
                 table, data, mode=mode, schema_mode=schema_mode, storage_options=self.options
             )
+        if schema_mode is None:
+            return target  # the schema cannot have changed: no need to read the log again
+        return _arrow_schema(table)  # write_deltalake refreshed ``table`` in place
 
     def merge(self, location: str, data: pa.RecordBatchReader, on: Sequence[str]) -> dict[str, Any]:
         if not on:
@@ -138,15 +143,21 @@ class DeltaStorage:
         return result
 
     def drop(self, location: str) -> None:
-        if self._is_local:
-            shutil.rmtree(_local_path(location), ignore_errors=True)
-            return
-        # delta-rs's own object store, configured by the very options the table was written
-        # with (session tokens, profiles, ... included). It deletes the keys under the table's
-        # prefix and, unlike pyarrow's S3FileSystem, writes no "folder" marker object for the
-        # parent prefix afterwards.
-        with contextlib.suppress(FileNotFoundError, OSError):  # already gone is fine
-            DeltaStorageHandler(location, self.options).delete_dir("")
+        """Delete the table's files; a table already gone is fine, any other failure raises."""
+        try:
+            if self._is_local:
+                path = _local_path(location)
+                if path.exists():
+                    shutil.rmtree(path)
+                return
+            # delta-rs's own object store, configured by the very options the table was written
+            # with (session tokens, profiles, ... included). It deletes the keys under the
+            # table's prefix and, unlike pyarrow's S3FileSystem, writes no "folder" marker
+            # object for the parent prefix afterwards.
+            with contextlib.suppress(FileNotFoundError):
+                DeltaStorageHandler(location, self.options).delete_dir("")
+        except OSError as exc:
+            raise StorageError(f"could not delete the table files at {location}: {exc}") from exc
 
     # -- reads ----------------------------------------------------------------------------
     def read(
@@ -166,10 +177,17 @@ class DeltaStorage:
         if isinstance(filter, str):
             return _read_sql(table, columns or names, filter)
         if isinstance(filter, list):
+            import pyarrow.parquet as pq  # imported here: it is slow to import and rarely needed
+
             filter = pq.filters_to_expression(filter)
         dataset = table.to_pyarrow_dataset()
+        selected = list(columns) if columns else None
         try:
-            return dataset.to_table(columns=list(columns) if columns else None, filter=filter)
+            return dataset.to_table(columns=selected, filter=filter)
+        except pa.ArrowNotImplementedError:
+            # Files written by delta-rs merge/delete carry string_view columns, which pyarrow
+            # cannot compare with a string literal: prune by statistics, then filter in memory.
+            return _filter_in_memory(dataset, selected, filter)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
             raise InvalidInputError(f"cannot apply the filter {filter}: {exc}") from exc
 
@@ -302,13 +320,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _filter_in_memory(dataset: pads.Dataset, columns: list[str] | None, filter: Any) -> pa.Table:
+    parts = [
+        fragment.to_table(schema=dataset.schema)
+        for fragment in dataset.get_fragments(filter=filter)
+    ]
+    whole = pa.concat_tables(parts) if parts else dataset.schema.empty_table()
+    try:
+        result = whole.filter(filter)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError) as exc:
+        raise InvalidInputError(f"cannot apply the filter {filter}: {exc}") from exc
+    return result.select(columns) if columns else result
+
+
 def _read_sql(table: DeltaTable, columns: Sequence[str], predicate: str) -> pa.Table:
     select = ", ".join(_quote(c) for c in columns)
+    wanted = _arrow_schema(table)
     try:
         reader = (
             QueryBuilder().register("t", table).execute(f"SELECT {select} FROM t WHERE {predicate}")
         )
-        return pa.table(reader.read_all())
+        # DataFusion answers with view types (string_view); give back the table's own types.
+        return pa.table(reader.read_all()).cast(pa.schema([wanted.field(c) for c in columns]))
     except (DeltaError, Exception) as exc:
         raise InvalidInputError(
             f"cannot apply the filter '{predicate}': {_short(exc)}; write it as a SQL predicate "

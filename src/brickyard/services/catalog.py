@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import uuid
 from collections.abc import Sequence
@@ -12,7 +13,13 @@ import pyarrow as pa
 from brickyard.adapters.arrow_data import to_reader
 from brickyard.adapters.arrow_types import columns_of, parse_ddl
 from brickyard.domain.catalog import CatalogInfo, SchemaInfo, SearchHit, TableInfo
-from brickyard.domain.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from brickyard.domain.errors import (
+    AlreadyExistsError,
+    BrickyardError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+)
 from brickyard.domain.names import (
     SchemaRef,
     TableRef,
@@ -213,7 +220,9 @@ class CatalogService:
         try:
             self.store.create_table(info)
         except BaseException:
-            self.storage.drop(location)  # the catalog entry failed: leave no orphan data
+            # The catalog entry failed: leave no orphan data, and report the original error.
+            with contextlib.suppress(BrickyardError):
+                self.storage.drop(location)
             raise
         return Table(self, ref)
 
@@ -253,7 +262,13 @@ class CatalogService:
                 return
             raise
         self.store.delete_table(info.ref)
-        self.storage.drop(info.storage_location)
+        try:
+            self.storage.drop(info.storage_location)
+        except StorageError as exc:
+            raise StorageError(
+                f"table '{info.full_name}' was dropped from the catalog, but {exc.message}; "
+                "delete that folder by hand"
+            ) from exc
 
     def search(self, text: str, limit: int = 100) -> list[SearchHit]:
         """Catalogs, schemas, tables and columns whose name, comment or tags contain ``text``."""

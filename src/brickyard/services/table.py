@@ -100,18 +100,18 @@ class Table:
     def append(self, data: Any, merge_schema: bool = False) -> None:
         """Add rows. The data's schema must match, unless ``merge_schema`` adds new columns."""
         info = self.info
-        self._catalog.storage.write(
+        schema = self._catalog.storage.write(
             info.storage_location, to_reader(data), "append", merge_schema=merge_schema
         )
-        self._sync(info)
+        self._sync(info, schema)
 
     def overwrite(self, data: Any, overwrite_schema: bool = False) -> None:
         """Replace all rows; ``overwrite_schema=True`` also replaces the schema (evolution)."""
         info = self.info
-        self._catalog.storage.write(
+        schema = self._catalog.storage.write(
             info.storage_location, to_reader(data), "overwrite", overwrite_schema=overwrite_schema
         )
-        self._sync(info)
+        self._sync(info, schema)
 
     def merge(self, data: Any, on: Sequence[str] | str) -> dict[str, Any]:
         """Upsert: rows whose ``on`` key matches are updated, the others inserted."""
@@ -142,19 +142,14 @@ class Table:
             self.ref, updated_at=self._catalog.clock.now_ms(), tags=clean
         )
 
-    def _sync(self, info: TableInfo) -> None:
-        schema = self._catalog.storage.schema(info.storage_location)
-        comments = {c.name: c.comment for c in info.columns}
-        columns = columns_of(schema, comments)
-        changed = tuple(columns) != info.columns
-        partitions = (
-            self._catalog.storage.partition_columns(info.storage_location) if changed else None
-        )
+    def _sync(self, info: TableInfo, schema: pa.Schema | None = None) -> None:
+        """After a commit: touch ``updated_at`` and follow a changed schema in the catalog."""
+        columns = None
+        if schema is not None:
+            found = columns_of(schema, {c.name: c.comment for c in info.columns})
+            columns = found if tuple(found) != info.columns else None
         self._catalog.store.update_table(
-            self.ref,
-            updated_at=self._catalog.clock.now_ms(),
-            columns=columns if changed else None,
-            partition_by=partitions,
+            self.ref, updated_at=self._catalog.clock.now_ms(), columns=columns
         )
 
 

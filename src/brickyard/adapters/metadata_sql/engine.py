@@ -21,7 +21,9 @@ from brickyard.domain.errors import ConfigError, StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 72_410_001  # arbitrary app-wide advisory lock id
-_PG_CONNECT_TIMEOUT_S = 10  # unless the URL sets ?connect_timeout=; libpq's default is to wait forever
+_PG_CONNECT_TIMEOUT_S = (
+    10  # unless the URL sets ?connect_timeout=; libpq's default is to wait forever
+)
 
 
 def make_engine(url: str) -> Engine:
