@@ -409,20 +409,31 @@ class SqlMetadataStore:
             tags.setdefault(table_id, {})[key] = value
         return [
             TableInfo(
-                r.catalog_name,
-                r.schema_name,
-                r.name,
-                r.id,
-                r.storage_location,
-                tuple(columns.get(r.id, ())),
-                _partitions(r.partition_by),
-                r.comment,
-                tags.get(r.id, {}),
-                r.owner,
-                r.created_at,
-                r.updated_at,
+                catalog_name,
+                schema_name,
+                name,
+                table_id,
+                location,
+                tuple(columns.get(table_id, ())),
+                _partitions(partition_by),
+                comment,
+                tags.get(table_id, {}),
+                owner,
+                created_at,
+                updated_at,
             )
-            for r in rows
+            for (
+                table_id,
+                name,
+                location,
+                partition_by,
+                comment,
+                owner,
+                created_at,
+                updated_at,
+                catalog_name,
+                schema_name,
+            ) in rows
         ]
 
 
@@ -463,8 +474,18 @@ def _schema_select() -> Any:
 
 
 def _table_select() -> Any:
+    # Column order is what _attach_details unpacks (tuples: far cheaper than Row attributes).
     return select(
-        tables, catalogs.c.name.label("catalog_name"), schemas.c.name.label("schema_name")
+        tables.c.id,
+        tables.c.name,
+        tables.c.storage_location,
+        tables.c.partition_by,
+        tables.c.comment,
+        tables.c.owner,
+        tables.c.created_at,
+        tables.c.updated_at,
+        catalogs.c.name.label("catalog_name"),
+        schemas.c.name.label("schema_name"),
     ).select_from(tables.join(schemas).join(catalogs))
 
 
