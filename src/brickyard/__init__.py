@@ -4,6 +4,10 @@
 ``ws.catalog`` holds catalogs, schemas and Delta tables.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from brickyard.domain.errors import (
     AlreadyExistsError,
     AuthError,
@@ -16,8 +20,10 @@ from brickyard.domain.errors import (
     SchemaMismatchError,
     StorageError,
 )
-from brickyard.services.table import Table
-from brickyard.workspace import Workspace, connect
+
+if TYPE_CHECKING:
+    from brickyard.services.table import Table
+    from brickyard.workspace import Workspace, connect
 
 __version__ = "0.1.0"
 
@@ -37,3 +43,21 @@ __all__ = [
     "__version__",
     "connect",
 ]
+
+# The workspace pulls in delta-rs, SQLAlchemy and pyarrow: load it on first use, so that
+# `import brickyard` (and `brickyard --help`) stays fast.
+_LAZY = {
+    "connect": "brickyard.workspace",
+    "Workspace": "brickyard.workspace",
+    "Table": "brickyard.services.table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'brickyard' has no attribute '{name}'")

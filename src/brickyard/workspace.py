@@ -24,7 +24,7 @@ class Workspace:
         self.user = user or _current_user()
         clock = clock or SystemClock()
         self.store = SqlMetadataStore(config.metadata_url)
-        self.storage = DeltaStorage(config.warehouse, config.storage_options)
+        self.storage = DeltaStorage(config.warehouse, config.storage_options, self.user)
         self.catalog = CatalogService(self.store, self.storage, clock, self.user)
         self.tokens = TokenService(self.store, clock)
         if not self.store.list_catalogs(limit=1):

@@ -148,3 +148,15 @@ def test_tokens_create_list_revoke(home: Path) -> None:
     assert "token" not in listed[0]  # type: ignore[index,operator]
     cli(home, "tokens", "revoke", created["id"])  # type: ignore[index]
     assert cli_json(home, "tokens", "list")[0]["revoked"]  # type: ignore[index]
+
+
+def test_version_and_usage_errors(tmp_path: Path) -> None:
+    version = subprocess.run(
+        [sys.executable, "-m", "brickyard.cli.main", "--version"], capture_output=True, text=True
+    )
+    assert version.returncode == 0
+    assert version.stdout.startswith("brickyard ")
+    usage = run_cli(tmp_path / "h", "table", "show")
+    assert usage.returncode == 2
+    assert "Missing argument" in usage.stderr
+    assert "Traceback" not in usage.stderr

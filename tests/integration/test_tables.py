@@ -72,6 +72,7 @@ def test_append_overwrite_merge_delete_and_history(ws: Workspace) -> None:
     operations = [(h.version, h.operation) for h in table.history()]
     assert operations == [(4, "WRITE"), (3, "DELETE"), (2, "MERGE"), (1, "WRITE"), (0, "WRITE")]
     assert table.history(limit=1)[0].version == 4
+    assert {h.user for h in table.history()} == {ws.user}  # who made each version
 
 
 def test_append_with_the_wrong_schema_writes_nothing_and_shows_both(ws: Workspace) -> None:

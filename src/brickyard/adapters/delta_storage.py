@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from deltalake import DeltaTable, QueryBuilder, write_deltalake
+from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
 from deltalake.exceptions import (
     CommitFailedError,
     DeltaError,
@@ -41,10 +41,17 @@ _CONFLICT_HINT = "another writer committed to this table first; retry the operat
 class DeltaStorage:
     """Managed Delta tables under ``<warehouse>/<catalog>/<schema>/<table>-<id>/``."""
 
-    def __init__(self, warehouse: str, storage_options: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        warehouse: str,
+        storage_options: dict[str, str] | None = None,
+        user: str | None = None,
+    ) -> None:
         self.warehouse = warehouse.rstrip("/")
         self.options = dict(storage_options or {})
         self._is_local = "://" not in self.warehouse or self.warehouse.startswith("file://")
+        # Recorded in every commit, so a table's history says who made each version.
+        self._commit = CommitProperties(custom_metadata={"userName": user} if user else None)
 
     def location_for(self, ref: TableRef, table_id: str) -> str:
         # Name parts are validated identifiers, so they are safe path components.
@@ -72,6 +79,7 @@ class DeltaStorage:
                     partition_by=list(partition_by) or None,
                     description=description,
                     storage_options=self.options,
+                    commit_properties=self._commit,
                 )
             else:
                 write_deltalake(
@@ -81,6 +89,7 @@ class DeltaStorage:
                     partition_by=list(partition_by) or None,
                     description=description,
                     storage_options=self.options,
+                    commit_properties=self._commit,
                 )
 
     def write(
@@ -103,7 +112,12 @@ class DeltaStorage:
             schema_mode = "merge"
         with _DeltaErrors(location):
             write_deltalake(
-                table, data, mode=mode, schema_mode=schema_mode, storage_options=self.options
+                table,
+                data,
+                mode=mode,
+                schema_mode=schema_mode,
+                storage_options=self.options,
+                commit_properties=self._commit,
             )
         if schema_mode is None:
             return target  # the schema cannot have changed: no need to read the log again
@@ -129,7 +143,13 @@ class DeltaStorage:
         predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in on)
         with _DeltaErrors(location):
             metrics: dict[str, Any] = (
-                table.merge(data, predicate=predicate, source_alias="s", target_alias="t")
+                table.merge(
+                    data,
+                    predicate=predicate,
+                    source_alias="s",
+                    target_alias="t",
+                    commit_properties=self._commit,
+                )
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .execute()
@@ -139,7 +159,7 @@ class DeltaStorage:
     def delete(self, location: str, predicate: str | None) -> dict[str, Any]:
         table = self._open(location)
         with _DeltaErrors(location, predicate=predicate):
-            result: dict[str, Any] = table.delete(predicate)
+            result: dict[str, Any] = table.delete(predicate, commit_properties=self._commit)
         return result
 
     def drop(self, location: str) -> None:

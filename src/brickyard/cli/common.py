@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from brickyard.cli.output import OutputFormat
 from brickyard.config import default_home
-from brickyard.workspace import Workspace, connect
+
+if TYPE_CHECKING:
+    from brickyard.workspace import Workspace
 
 HomeOption = Annotated[
     Path | None,
@@ -25,4 +27,6 @@ FormatOption = Annotated[
 
 
 def open_workspace(home: Path | None) -> Workspace:
+    from brickyard.workspace import connect  # heavy: only when a command needs it
+
     return connect(home if home is not None else default_home())

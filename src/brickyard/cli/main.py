@@ -30,9 +30,23 @@ app.add_typer(tokens_app, name="tokens")
 _debug = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from brickyard import __version__
+
+        print(f"brickyard {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
 ) -> None:
     global _debug
     _debug = debug or os.environ.get("BRICKYARD_DEBUG", "") not in ("", "0", "false")
@@ -100,13 +114,12 @@ def run() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # Usage errors and --help/--version exits come from typer's (vendored) click.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if type(exc).__name__ == "Exit" and hasattr(exc, "exit_code"):
             sys.exit(exc.exit_code)
         raise
 

@@ -17,7 +17,6 @@ from rich.progress import (
 
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
 from brickyard.cli.output import OutputFormat, console, emit, emit_object, ms_to_text, say
-from brickyard.services.loading import load_file
 
 table_app = typer.Typer(help="Tables: managed Delta tables in the catalog.", no_args_is_help=True)
 
@@ -176,6 +175,8 @@ def load_table(
         console=console,
         disable=not show,
     )
+    from brickyard.services.loading import load_file
+
     with open_workspace(home) as ws, progress:
         task = progress.add_task(f"loading {file.name}", total=size)
         result = load_file(

@@ -10,7 +10,7 @@ from brickyard.cli.common import FormatOption, HomeOption, open_workspace
 from brickyard.cli.output import OutputFormat, emit, emit_object, ms_to_text, say
 
 tokens_app = typer.Typer(
-    help="API tokens (needed when [server] auth = true).", no_args_is_help=True
+    help="API tokens (needed when \\[server] auth = true).", no_args_is_help=True
 )
 
 
