@@ -120,3 +120,9 @@ def test_short_table_names_resolve_against_the_current_schema(ws: Workspace) -> 
     table = ws.catalog.create_table("t", pa.table({"a": [1]}))
     assert table.full_name == "c.s.t"
     assert ws.catalog.table("s.t").full_name == "c.s.t"
+
+
+def test_sqlite_metadata_runs_in_wal_mode(ws: Workspace) -> None:
+    with ws.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
