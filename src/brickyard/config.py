@@ -96,7 +96,13 @@ class Config:
     @property
     def metadata_url(self) -> str:
         url = str(self.get("metadata.url"))
-        return url or f"sqlite:///{self.home / 'metadata.db'}"
+        if url:
+            return url
+        # Built as a URL object: a home path with '%', '@' or '?' stays the same path.
+        from sqlalchemy.engine import URL
+
+        sqlite = URL.create("sqlite", database=str(self.home / "metadata.db"))
+        return sqlite.render_as_string(hide_password=False)
 
     @property
     def warehouse(self) -> str:

@@ -15,8 +15,13 @@ def init_home(home: Path) -> Config:
     home = home.expanduser().resolve()
     if home.exists() and not home.is_dir():
         raise ConfigError(f"{home} exists and is not a folder; choose another --home")
-    home.mkdir(parents=True, exist_ok=True)
     config_path = home / CONFIG_FILE
+    if home.is_dir() and not config_path.exists() and any(home.iterdir()):
+        raise ConfigError(
+            f"{home} is a folder with other files and no {CONFIG_FILE}: a workspace home is made "
+            "only in a missing or empty folder; choose another --home (or BRICKYARD_HOME)"
+        )
+    home.mkdir(parents=True, exist_ok=True)
     if not config_path.exists():
         config_path.write_text(CONFIG_TEMPLATE, encoding="utf-8")
     config = load_config(home)

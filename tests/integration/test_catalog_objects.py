@@ -126,3 +126,38 @@ def test_sqlite_metadata_runs_in_wal_mode(ws: Workspace) -> None:
     with ws.store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+
+
+def test_dropping_a_catalog_whose_default_schema_has_tables_needs_force(ws: Workspace) -> None:
+    ws.catalog.create_catalog("sales")
+    ws.catalog.create_schema("sales.default")
+    ws.catalog.create_table("sales.default.orders", pa.table({"a": [1]}))
+    with pytest.raises(InvalidInputError, match="not empty"):
+        ws.catalog.drop_catalog("sales")
+    assert ws.catalog.table("sales.default.orders").to_arrow().num_rows == 1
+    ws.catalog.drop_catalog("sales", force=True)
+    assert [c.name for c in ws.catalog.list_catalogs()] == ["main"]
+
+
+def test_an_empty_catalog_name_is_an_error_not_the_default(ws: Workspace) -> None:
+    with pytest.raises(InvalidNameError, match="required"):
+        ws.catalog.list_schemas("")
+    with pytest.raises(InvalidNameError):
+        ws.catalog.list_tables("")
+
+
+def test_a_non_empty_folder_without_config_is_not_taken_over(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text("print('mine')\n")
+    with pytest.raises(brickyard.ConfigError, match="only in a missing or empty folder"):
+        brickyard.connect(project)
+    assert sorted(p.name for p in project.iterdir()) == ["app.py"]
+
+
+def test_a_home_path_with_url_characters_stays_that_path(tmp_path: Path) -> None:
+    home = tmp_path / "we%41rd?home@x"
+    with brickyard.connect(home) as ws:
+        ws.catalog.create_catalog("c")
+    assert (home / "metadata.db").exists()
+    assert not (tmp_path / "weArd").exists()

@@ -60,13 +60,13 @@ def test_two_processes_appending_lose_no_rows(home: Path) -> None:
 def test_a_commit_on_a_stale_snapshot_is_a_retryable_conflict(tmp_path: Path) -> None:
     from deltalake import DeltaTable, write_deltalake
 
-    from brickyard.adapters.delta_storage import _DeltaErrors
+    from brickyard.adapters.delta_errors import DeltaErrors
 
     path = str(tmp_path / "t")
     write_deltalake(path, pa.table({"id": [1]}))
     stale = DeltaTable(path)
     write_deltalake(path, pa.table({"id": [2]}), mode="append")  # another writer wins
-    with pytest.raises(brickyard.ConcurrentWriteError, match="retry") as error, _DeltaErrors(path):
+    with pytest.raises(brickyard.ConcurrentWriteError, match="retry") as error, DeltaErrors(path):
         stale.merge(
             pa.table({"id": [1]}), "t.id = s.id", "s", "t"
         ).when_matched_update_all().execute()

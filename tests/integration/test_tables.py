@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from brickyard import InvalidInputError, NotFoundError, SchemaMismatchError, StorageError
+from brickyard import (
+    BrickyardError,
+    InvalidInputError,
+    InvalidNameError,
+    NotFoundError,
+    SchemaMismatchError,
+    StorageError,
+)
 from brickyard.workspace import Workspace
 
 ROWS = pa.table({"id": [1, 2, 3], "name": ["a", "b", "c"]})
@@ -227,13 +235,56 @@ def test_a_dropped_table_is_gone_everywhere(ws: Workspace) -> None:
     assert recreated.to_arrow().column_names == ["other"]
 
 
-def test_a_failed_create_leaves_neither_data_nor_catalog_entry(ws: Workspace) -> None:
-    with pytest.raises(InvalidInputError):
+def _nothing_written(ws: Workspace) -> bool:
+    return ws.catalog.list_tables() == [] and not list(Path(ws.config.warehouse).rglob("*.parquet"))
+
+
+def test_a_failed_create_leaves_neither_data_nor_catalog_entry(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(InvalidNameError, match="invalid column name 'bad name'"):
         ws.catalog.create_table("t", pa.table({"bad name": [1]}))
     with pytest.raises(InvalidInputError):
         ws.catalog.create_table("t", object())
-    assert ws.catalog.list_tables() == []
-    assert list((Path(ws.config.warehouse)).rglob("_delta_log")) == []
+    with pytest.raises(InvalidNameError, match="invalid tag key"):
+        ws.catalog.create_table("t", ROWS, tags={"bad key!": "x"})
+
+    def failing_batches() -> Iterator[pa.RecordBatch]:
+        yield from ROWS.to_batches()
+        raise ValueError("the source broke mid-stream")
+
+    broken = pa.RecordBatchReader.from_batches(ROWS.schema, failing_batches())
+    with pytest.raises(BrickyardError):
+        ws.catalog.create_table("t", broken)
+    assert _nothing_written(ws)
+
+    def refuse(info: object) -> None:
+        raise StorageError("metadata DB unavailable", transient=True)
+
+    monkeypatch.setattr(ws.store, "create_table", refuse)
+    with pytest.raises(StorageError, match="metadata DB unavailable"):
+        ws.catalog.create_table("t", ROWS)
+    monkeypatch.undo()
+    assert _nothing_written(ws)
+    assert not list(Path(ws.config.warehouse).rglob("_delta_log"))
+
+
+def test_column_and_partition_names_can_not_become_paths(ws: Workspace) -> None:
+    for name in ("a/b", "../x", ".hidden", "tab\there", 'quote"d'):
+        with pytest.raises(InvalidNameError):
+            ws.catalog.create_table("t", pa.table({name: [1]}))
+    with pytest.raises(InvalidNameError, match="partition columns name folders"):
+        ws.catalog.create_table("t", pa.table({"Region-Code": ["x"]}), partition_by="Region-Code")
+    with pytest.raises(InvalidNameError, match="may not contain spaces"):
+        ws.catalog.create_table("t", pa.table({"Order ID": [1]}))
+    assert _nothing_written(ws)
+
+
+def test_dotted_tag_keys_like_delta_properties_are_accepted(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", ROWS, tags={"delta.appendOnly": "true"})
+    assert table.describe().tags == {"delta.appendonly": "true"}
+    with pytest.raises(InvalidInputError, match="the limit is 1000"):
+        table.set_tags({"k": "x" * 1001})
 
 
 def test_filters_work_on_files_written_by_merge_and_delete(ws: Workspace) -> None:
@@ -264,3 +315,95 @@ def test_a_failed_data_delete_is_reported_not_hidden(
         ws.catalog.drop_table("t")
     assert ws.catalog.list_tables() == []
     assert location.exists()  # the files left behind are where the message says
+
+
+def test_a_committed_write_is_not_reported_failed_when_the_catalog_refresh_fails(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = ws.catalog.create_table("t", ROWS)
+
+    def busy(*args: object, **kwargs: object) -> None:
+        raise StorageError("the metadata database is busy", transient=True)
+
+    monkeypatch.setattr(ws.store, "update_table", busy)
+    table.append(pa.table({"id": [4], "name": ["d"], "x": [1.0]}), merge_schema=True)
+    monkeypatch.undo()
+    assert table.version == 1  # the rows landed and the call said so
+    assert [c.name for c in table.info.columns] == ["id", "name"]  # cache stale for now
+    assert [c.name for c in table.describe().columns] == ["id", "name", "x"]
+    assert [c.name for c in table.info.columns] == ["id", "name", "x"]  # healed
+
+
+@pytest.mark.parametrize(
+    ("table_type", "data"),
+    [
+        (pa.float32(), pa.array([1e300], pa.float64())),
+        (pa.int8(), pa.array([300], pa.int64())),
+        (pa.int64(), pa.array([1.5], pa.float64())),
+        (pa.timestamp("us", tz="UTC"), pa.array([0], pa.timestamp("us"))),
+        (pa.int64(), pa.array(["a"]).dictionary_encode()),
+    ],
+    ids=[
+        "double-to-float",
+        "bigint-to-tinyint",
+        "double-to-bigint",
+        "naive-to-utc",
+        "dict-str-to-int",
+    ],
+)
+def test_lossy_appends_are_refused_before_writing(
+    ws: Workspace, table_type: pa.DataType, data: pa.Array
+) -> None:
+    table = ws.catalog.create_table("t", pa.schema([("x", table_type)]))
+    with pytest.raises(SchemaMismatchError, match="table schema: x"):
+        table.append(pa.table({"x": data}))
+    assert table.version == 0
+
+
+def test_values_that_do_not_fit_a_widened_type_are_refused(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", pa.schema([("ts", pa.timestamp("us", tz="UTC"))]))
+    precise = pa.array([1_000_000_001], pa.timestamp("ns", tz="UTC"))  # sub-microsecond
+    with pytest.raises(InvalidInputError, match="do not fit the table's timestamp"):
+        table.append(pa.table({"ts": precise}))
+    assert table.version == 0
+    assert table.to_arrow().num_rows == 0
+
+
+def test_merge_with_duplicate_keys_is_explained(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", ROWS)
+    with pytest.raises(InvalidInputError, match="several rows with the same merge key"):
+        table.merge(pa.table({"id": [1, 1], "name": ["x", "y"]}), on="id")
+    assert table.version == 0
+
+
+def test_overwrite_schema_must_keep_partition_columns(ws: Workspace) -> None:
+    table = ws.catalog.create_table(
+        "t", pa.table({"id": [1], "region": ["EU"]}), partition_by="region"
+    )
+    with pytest.raises(InvalidInputError, match=r"partitioned by \['region'\]"):
+        table.overwrite(pa.table({"id": [2]}), overwrite_schema=True)
+    table.overwrite(pa.table({"id": [2], "region": ["US"], "x": [1.0]}), overwrite_schema=True)
+    assert table.to_arrow().column_names == ["id", "region", "x"]
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [
+        "false UNION ALL SELECT 42",
+        "id > 0 LIMIT 1",
+        "id > 0; DROP TABLE t",
+        "id > 0) OR (1=1",
+        "id > 0 -- comment",
+        "id IN (SELECT 1)",
+        "name = 'unclosed",
+    ],
+)
+def test_filter_strings_must_be_one_condition(ws: Workspace, predicate: str) -> None:
+    table = ws.catalog.create_table("t", ROWS)
+    with pytest.raises(InvalidInputError, match="filter"):
+        table.to_arrow(filter=predicate)
+
+
+def test_words_inside_string_literals_are_fine_in_filters(ws: Workspace) -> None:
+    table = ws.catalog.create_table("t", pa.table({"id": [1, 2], "name": ["select; --", "b"]}))
+    assert table.to_arrow(filter="name = 'select; --'", columns=["id"]).to_pylist() == [{"id": 1}]

@@ -11,19 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
-from deltalake.exceptions import (
-    CommitFailedError,
-    DeltaError,
-    TableNotFoundError,
-)
-from deltalake.exceptions import (
-    SchemaMismatchError as DeltaSchemaMismatch,
-)
+from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.fs import DeltaStorageHandler
 
+from brickyard.adapters.delta_errors import DeltaErrors, short
+from brickyard.adapters.schema_fit import ConformedStream, check_fits, widens
+from brickyard.adapters.sql_predicate import check_predicate
 from brickyard.domain.catalog import HistoryEntry
 from brickyard.domain.errors import (
-    ConcurrentWriteError,
     InvalidInputError,
     NotFoundError,
     SchemaMismatchError,
@@ -34,8 +29,6 @@ from brickyard.ports import WriteMode
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
-
-_CONFLICT_HINT = "another writer committed to this table first; retry the operation"
 
 
 class DeltaStorage:
@@ -71,7 +64,7 @@ class DeltaStorage:
             raise InvalidInputError(
                 f"partition column(s) {missing} are not in the table's columns {schema.names}"
             )
-        with _DeltaErrors(location):
+        with DeltaErrors(location):
             if data is None:
                 DeltaTable.create(
                     location,
@@ -103,17 +96,21 @@ class DeltaStorage:
         """Append or overwrite in one commit; returns the table's schema after it."""
         table = self._open(location)
         target = _arrow_schema(table)
-        if not (mode == "overwrite" and overwrite_schema) and not merge_schema:
-            check_compatible(target, data.schema)
         schema_mode: Any = None
+        stream: ConformedStream | None = None
         if mode == "overwrite" and overwrite_schema:
             schema_mode = "overwrite"
+            _check_partitions_kept(table, data.schema)
         elif merge_schema:
             schema_mode = "merge"
-        with _DeltaErrors(location):
+            _check_common_columns(target, data.schema)
+        else:
+            check_fits(target, data.schema)
+            stream = ConformedStream(data, target)
+        with DeltaErrors(location, source=stream):
             write_deltalake(
                 table,
-                data,
+                stream.reader if stream else data,
                 mode=mode,
                 schema_mode=schema_mode,
                 storage_options=self.options,
@@ -139,12 +136,13 @@ class DeltaStorage:
                     f"merge key column '{key}' is missing from the {' and the '.join(where)}; "
                     f"table columns: {target.names}; data columns: {data.schema.names}"
                 )
-        check_compatible(target, data.schema)
+        check_fits(target, data.schema)
+        stream = ConformedStream(data, target)
         predicate = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in on)
-        with _DeltaErrors(location):
+        with DeltaErrors(location, source=stream):
             metrics: dict[str, Any] = (
                 table.merge(
-                    data,
+                    stream.reader,
                     predicate=predicate,
                     source_alias="s",
                     target_alias="t",
@@ -158,7 +156,7 @@ class DeltaStorage:
 
     def delete(self, location: str, predicate: str | None) -> dict[str, Any]:
         table = self._open(location)
-        with _DeltaErrors(location, predicate=predicate):
+        with DeltaErrors(location, predicate=predicate):
             result: dict[str, Any] = table.delete(predicate, commit_properties=self._commit)
         return result
 
@@ -263,7 +261,7 @@ class DeltaStorage:
                 raise InvalidInputError(
                     f"version {version} does not exist; the table has versions 0 to {latest}"
                 )
-            with _DeltaErrors(location):
+            with DeltaErrors(location):
                 table.load_as_version(version)
         elif timestamp is not None:
             if timestamp.tzinfo is None:
@@ -275,61 +273,34 @@ class DeltaStorage:
                     f"the table did not exist at {timestamp.isoformat()}; "
                     f"its first version was written at {created}"
                 )
-            with _DeltaErrors(location):
+            with DeltaErrors(location):
                 table.load_as_version(timestamp)
         return table
 
 
-def check_compatible(target: pa.Schema, incoming: pa.Schema) -> None:
-    """Raise SchemaMismatchError (showing both schemas) unless ``incoming`` fits ``target``."""
-    problems = []
-    missing = [n for n in target.names if n not in incoming.names]
-    extra = [n for n in incoming.names if n not in target.names]
-    if missing:
-        problems.append(f"missing column(s) {missing}")
-    if extra:
-        problems.append(f"unexpected column(s) {extra}")
-    for field in incoming:
-        if field.name in target.names:
-            wanted = target.field(field.name).type
-            if not _castable(field.type, wanted):
-                problems.append(f"column '{field.name}' is {field.type}, the table has {wanted}")
-    if problems:
+def _check_common_columns(target: pa.Schema, incoming: pa.Schema) -> None:
+    """With merge_schema new columns are welcome, but existing ones must still fit."""
+    clashes = [
+        f"column '{f.name}' is {f.type}, the table has {target.field(f.name).type}"
+        for f in incoming
+        if f.name in target.names and not widens(f.type, target.field(f.name).type)
+    ]
+    if clashes:
         raise SchemaMismatchError(
             "the data does not match the table's schema: "
-            + "; ".join(problems)
-            + f"\n  table schema: {_describe(target)}\n  data schema:  {_describe(incoming)}"
-            + "\nNothing was written. To replace the table with the new schema use "
-            "overwrite(data, overwrite_schema=True); to add new columns use append(data, merge_schema=True)."
+            + "; ".join(clashes)
+            + ". Nothing was written."
         )
 
 
-def _castable(source: pa.DataType, target: pa.DataType) -> bool:
-    if source == target or pa.types.is_null(source):
-        return True
-    widening = [
-        (pa.types.is_integer, pa.types.is_integer),
-        (pa.types.is_integer, pa.types.is_floating),
-        (pa.types.is_floating, pa.types.is_floating),
-        (pa.types.is_integer, pa.types.is_decimal),
-        (pa.types.is_decimal, pa.types.is_decimal),
-        (pa.types.is_timestamp, pa.types.is_timestamp),
-        (pa.types.is_dictionary, lambda _t: True),
-    ]
-    if any(a(source) and b(target) for a, b in widening):
-        return True
-    stringish = {"string", "large_string", "string_view"}
-    binaryish = {"binary", "large_binary", "binary_view"}
-    if (str(source) in stringish and str(target) in stringish) or (
-        str(source) in binaryish and str(target) in binaryish
-    ):
-        return True
-    nested = (pa.types.is_list, pa.types.is_large_list, pa.types.is_struct, pa.types.is_map)
-    return any(t(source) and t(target) for t in nested)
-
-
-def _describe(schema: pa.Schema) -> str:
-    return ", ".join(f"{f.name} {f.type}" for f in schema)
+def _check_partitions_kept(table: DeltaTable, incoming: pa.Schema) -> None:
+    partitions = list(table.metadata().partition_columns)
+    missing = [p for p in partitions if p not in incoming.names]
+    if missing:
+        raise InvalidInputError(
+            f"the table is partitioned by {partitions}; the new data lacks {missing}. Keep the "
+            "partition columns, or drop and re-create the table to change its partitioning."
+        )
 
 
 def _arrow_schema(table: DeltaTable) -> pa.Schema:
@@ -356,56 +327,19 @@ def _filter_in_memory(dataset: pads.Dataset, columns: list[str] | None, filter: 
 def _read_sql(table: DeltaTable, columns: Sequence[str], predicate: str) -> pa.Table:
     select = ", ".join(_quote(c) for c in columns)
     wanted = _arrow_schema(table)
+    where = check_predicate(predicate)
     try:
         reader = (
-            QueryBuilder().register("t", table).execute(f"SELECT {select} FROM t WHERE {predicate}")
+            QueryBuilder().register("t", table).execute(f"SELECT {select} FROM t WHERE ({where})")
         )
         # DataFusion answers with view types (string_view); give back the table's own types.
         return pa.table(reader.read_all()).cast(pa.schema([wanted.field(c) for c in columns]))
     except (DeltaError, Exception) as exc:
         raise InvalidInputError(
-            f"cannot apply the filter '{predicate}': {_short(exc)}; write it as a SQL predicate "
+            f"cannot apply the filter '{predicate}': {short(exc)}; write it as a SQL predicate "
             "such as \"amount > 10 AND region = 'EU'\""
         ) from exc
 
 
 def _local_path(location: str) -> Path:
     return Path(location[len("file://") :] if location.startswith("file://") else location)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return " ".join(line.strip() for line in text[:3])
-
-
-class _DeltaErrors:
-    """Turn delta-rs errors into Brickyard errors with an actionable message."""
-
-    def __init__(self, location: str, predicate: str | None = None) -> None:
-        self.location = location
-        self.predicate = predicate
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, _tb: Any) -> None:
-        if exc is None:
-            return
-        if isinstance(exc, CommitFailedError):
-            raise ConcurrentWriteError(f"write conflict: {_CONFLICT_HINT} ({_short(exc)})") from exc
-        if isinstance(exc, DeltaSchemaMismatch):
-            raise SchemaMismatchError(
-                f"the data does not match the table's schema: {_short(exc)}; nothing was written"
-            ) from exc
-        if isinstance(exc, DeltaError) and self.predicate is not None:
-            raise InvalidInputError(
-                f"cannot apply the predicate '{self.predicate}': {_short(exc)}; "
-                "write it as a SQL predicate such as \"id = 3 AND region = 'EU'\""
-            ) from exc
-        if isinstance(exc, DeltaError):
-            message = str(exc)
-            if "already exists" in message.lower():
-                raise StorageError(f"a Delta table exists already at {self.location}") from exc
-            raise StorageError(f"Delta Lake error at {self.location}: {_short(exc)}") from exc
-        if isinstance(exc, (pa.ArrowInvalid, pa.ArrowTypeError)):
-            raise InvalidInputError(f"invalid data: {_short(exc)}; nothing was written") from exc

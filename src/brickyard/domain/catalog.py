@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from brickyard.domain.names import SchemaRef, TableRef
+from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.names import SchemaRef, TableRef, validate_tag_key
 
 SearchKind = Literal["catalog", "schema", "table", "column"]
 
@@ -132,3 +133,19 @@ class TokenInfo:
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or now_ms < self.expires_at
+
+
+MAX_TAG_VALUE = 1000
+
+
+def validate_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Tags (Unity Catalog "properties") with checked keys and values of at most 1,000 chars."""
+    clean = {}
+    for key, value in tags.items():
+        text = str(value)
+        if len(text) > MAX_TAG_VALUE:
+            raise InvalidInputError(
+                f"tag '{key}' has a value of {len(text)} characters; the limit is {MAX_TAG_VALUE}"
+            )
+        clean[validate_tag_key(key)] = text
+    return clean

@@ -217,3 +217,47 @@ def parse_table_name(
     if len(parts) == 2:
         return TableRef(current_catalog, parts[0], parts[1])
     return TableRef(parts[0], parts[1], parts[2])
+
+
+_TAG_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:\-]*")
+_COLUMN_FORBIDDEN = set(" ,;{}()=/\\\"'`")
+
+
+def validate_tag_key(key: str) -> str:
+    """Tag (property) keys: letters, digits, ``_ . : -`` (so ``delta.appendOnly`` fits)."""
+    if not isinstance(key, str) or not _TAG_KEY.fullmatch(key) or len(key) > MAX_PART_LENGTH:
+        raise InvalidNameError(
+            f"invalid tag key {key!r}: use 1-{MAX_PART_LENGTH} letters, digits, '_', '.', ':' "
+            "or '-', not starting with '.', ':' or '-'"
+        )
+    return key.lower()
+
+
+def validate_column_name(name: str) -> str:
+    """Column names: anything printable but separators, quotes and path characters.
+
+    Columns come from users' data (pandas, CSV headers), so the rule is looser than for
+    catalog objects, but a column can never become a path or break out of quoting.
+    """
+    if not isinstance(name, str) or not name or len(name) > MAX_PART_LENGTH:
+        raise InvalidNameError(
+            f"invalid column name {name!r}: it must be 1-{MAX_PART_LENGTH} characters"
+        )
+    bad = sorted({c for c in name if c in _COLUMN_FORBIDDEN or not c.isprintable()})
+    if bad or name.startswith("."):
+        shown = " ".join(repr(c) for c in bad) if bad else "a leading '.'"
+        raise InvalidNameError(
+            f"invalid column name {name!r}: it contains {shown}; column names may not contain "
+            "spaces, quotes, control characters or any of , ; { } ( ) = / \\ (rename the column)"
+        )
+    return name
+
+
+def validate_partition_column(name: str) -> str:
+    """Partition columns become folder names: they must be plain identifiers."""
+    if not isinstance(name, str) or not _PART.fullmatch(name) or len(name) > MAX_PART_LENGTH:
+        raise InvalidNameError(
+            f"invalid partition column {name!r}: partition columns name folders, so they must be "
+            "letters, digits and '_', not starting with a digit"
+        )
+    return name

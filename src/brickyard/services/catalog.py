@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from brickyard.adapters.arrow_data import to_reader
 from brickyard.adapters.arrow_types import columns_of, parse_ddl
-from brickyard.domain.catalog import CatalogInfo, SchemaInfo, SearchHit, TableInfo
+from brickyard.domain.catalog import CatalogInfo, SchemaInfo, SearchHit, TableInfo, validate_tags
 from brickyard.domain.errors import (
     AlreadyExistsError,
     BrickyardError,
@@ -26,7 +26,8 @@ from brickyard.domain.names import (
     parse_catalog_name,
     parse_schema_name,
     parse_table_name,
-    validate_part,
+    validate_column_name,
+    validate_partition_column,
 )
 from brickyard.ports import Clock, MetadataStore, TableStorage
 from brickyard.services.table import Table
@@ -105,10 +106,13 @@ class CatalogService:
     def drop_catalog(self, name: str, force: bool = False) -> None:
         info = self.get_catalog(name)
         schemas = self.store.list_schemas(info.name)
-        if not force and any(s.name != DEFAULT_SCHEMA for s in schemas):
+        holds_data = any(
+            s.name != DEFAULT_SCHEMA or self.store.count_tables(s.ref) > 0 for s in schemas
+        )
+        if not force and holds_data:
             raise InvalidInputError(
                 f"catalog '{info.name}' is not empty (schemas: {[s.name for s in schemas]}); "
-                "drop its schemas first or pass force=True"
+                "drop its schemas and tables first or pass force=True"
             )
         for schema in schemas:
             self.drop_schema(schema.full_name, force=True)
@@ -144,7 +148,7 @@ class CatalogService:
     def list_schemas(
         self, catalog: str | None = None, after: str | None = None, limit: int | None = None
     ) -> list[SchemaInfo]:
-        info = self.get_catalog(catalog or self.current_catalog)
+        info = self.get_catalog(self.current_catalog if catalog is None else catalog)
         return self.store.list_schemas(info.name, after, limit)
 
     def update_schema(self, name: str, comment: str | None) -> SchemaInfo:
@@ -195,32 +199,36 @@ class CatalogService:
             data = to_reader(data_or_schema)
             schema = data.schema
         _check_column_names(schema)
+        for column in partitions:
+            validate_partition_column(column)
+        clean_tags = validate_tags(tags or {})
         table_id = uuid.uuid4().hex
         location = self.storage.location_for(ref, table_id)
-        self.storage.create(location, schema, data, partitions, comment)
-        stored = self.storage.schema(location)
-        comments = {
-            f.name: (f.metadata or {}).get(b"comment", b"").decode() or None for f in schema
-        }
-        now = self.clock.now_ms()
-        info = TableInfo(
-            catalog_name=ref.catalog,
-            schema_name=ref.schema,
-            name=ref.name,
-            id=table_id,
-            storage_location=location,
-            columns=tuple(columns_of(stored, comments)),
-            partition_by=tuple(partitions),
-            comment=comment,
-            tags={validate_part(k, "tag key"): str(v) for k, v in (tags or {}).items()},
-            owner=self.user,
-            created_at=now,
-            updated_at=now,
-        )
         try:
+            self.storage.create(location, schema, data, partitions, comment)
+            stored = self.storage.schema(location)
+            comments = {
+                f.name: (f.metadata or {}).get(b"comment", b"").decode() or None for f in schema
+            }
+            now = self.clock.now_ms()
+            info = TableInfo(
+                catalog_name=ref.catalog,
+                schema_name=ref.schema,
+                name=ref.name,
+                id=table_id,
+                storage_location=location,
+                columns=tuple(columns_of(stored, comments)),
+                partition_by=tuple(partitions),
+                comment=comment,
+                tags=clean_tags,
+                owner=self.user,
+                created_at=now,
+                updated_at=now,
+            )
             self.store.create_table(info)
         except BaseException:
-            # The catalog entry failed: leave no orphan data, and report the original error.
+            # Half-written data or a failed catalog entry: leave nothing behind, and report
+            # the original error (not a failure of this clean-up).
             with contextlib.suppress(BrickyardError):
                 self.storage.drop(location)
             raise
@@ -250,7 +258,8 @@ class CatalogService:
         with_columns: bool = True,
     ) -> list[TableInfo]:
         """Tables of a schema by name; ``with_columns=False`` leaves the column lists empty."""
-        info = self.get_schema(schema or f"{self.current_catalog}.{self.current_schema}")
+        default = f"{self.current_catalog}.{self.current_schema}"
+        info = self.get_schema(default if schema is None else schema)
         return self.store.list_tables(info.ref, after, limit, with_columns)
 
     def drop_table(self, name: str, if_exists: bool = False) -> None:
@@ -296,12 +305,7 @@ def _check_column_names(schema: pa.Schema) -> None:
         raise InvalidInputError("a table needs at least one column")
     seen: set[str] = set()
     for field in schema:
-        name = field.name
-        if not name or any(c in name for c in " ,;{}()\n\t="):
-            raise InvalidInputError(
-                f"column name {name!r} is not allowed in a Delta table: it must be non-empty and "
-                "free of spaces and any of ,;{}()= ; rename the column"
-            )
+        name = validate_column_name(field.name)
         if name.lower() in seen:
             raise InvalidInputError(
                 f"column name '{name}' appears twice (names are case-insensitive)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -10,12 +11,14 @@ import pyarrow as pa
 
 from brickyard.adapters.arrow_data import to_reader
 from brickyard.adapters.arrow_types import columns_of
-from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo
-from brickyard.domain.errors import InvalidInputError
-from brickyard.domain.names import TableRef, validate_part
+from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo, validate_tags
+from brickyard.domain.errors import BrickyardError, InvalidInputError
+from brickyard.domain.names import TableRef
 
 if TYPE_CHECKING:
     from brickyard.services.catalog import CatalogService
+
+log = logging.getLogger(__name__)
 
 
 class Table:
@@ -77,12 +80,16 @@ class Table:
     def describe(self) -> TableDescription:
         info = self.info
         storage = self._catalog.storage
+        schema = storage.schema(info.storage_location)
+        columns = tuple(columns_of(schema, {c.name: c.comment for c in info.columns}))
+        if columns != info.columns:  # a schema change whose catalog refresh failed earlier
+            self._sync(info, schema)
         rows, files, size = storage.stats(info.storage_location)
         latest = storage.history(info.storage_location, 1)
         updated = max(info.updated_at, latest[0].timestamp if latest else 0)
         return TableDescription(
             full_name=info.full_name,
-            columns=info.columns,
+            columns=columns,
             rows=rows,
             files=files,
             bytes=size,
@@ -137,20 +144,27 @@ class Table:
 
     def set_tags(self, tags: dict[str, str]) -> None:
         """Replace the table's tags (keys follow the naming rule; values are free text)."""
-        clean = {validate_part(str(k), "tag key"): str(v) for k, v in tags.items()}
+        clean = validate_tags(tags)
         self._catalog.store.update_table(
             self.ref, updated_at=self._catalog.clock.now_ms(), tags=clean
         )
 
     def _sync(self, info: TableInfo, schema: pa.Schema | None = None) -> None:
-        """After a commit: touch ``updated_at`` and follow a changed schema in the catalog."""
+        """After a commit: touch ``updated_at`` and follow a changed schema in the catalog.
+
+        The commit has landed by now, so a failure here must not report the write as failed:
+        the catalog's cached columns are refreshed again by the next ``describe()``.
+        """
         columns = None
         if schema is not None:
             found = columns_of(schema, {c.name: c.comment for c in info.columns})
             columns = found if tuple(found) != info.columns else None
-        self._catalog.store.update_table(
-            self.ref, updated_at=self._catalog.clock.now_ms(), columns=columns
-        )
+        try:
+            self._catalog.store.update_table(
+                self.ref, updated_at=self._catalog.clock.now_ms(), columns=columns
+            )
+        except BrickyardError as exc:
+            log.warning("%s: committed, but the catalog entry was not refreshed: %s", self, exc)
 
 
 def _timestamp(value: datetime | str | None) -> datetime | None:

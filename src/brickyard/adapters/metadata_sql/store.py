@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from brickyard.adapters.metadata_sql.engine import make_engine, migrate
 from brickyard.adapters.metadata_sql.models import (
@@ -30,7 +31,34 @@ from brickyard.domain.catalog import (
 from brickyard.domain.errors import AlreadyExistsError, NotFoundError, StorageError
 from brickyard.domain.names import SchemaRef, TableRef
 
+T = TypeVar("T")
 
+
+def _db_errors_translated(cls: type[T]) -> type[T]:
+    """Every public method raises Brickyard errors only, never raw SQLAlchemy ones."""
+    for name, method in list(vars(cls).items()):
+        if callable(method) and not name.startswith("_"):
+            setattr(cls, name, _translating(method))
+    return cls
+
+
+def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            transient = isinstance(exc, OperationalError)
+            detail = getattr(exc, "orig", None) or exc
+            hint = "retry" if transient else "check metadata.url and the database's health"
+            raise StorageError(
+                f"the metadata database failed ({detail}); {hint}", transient=transient
+            ) from exc
+
+    return wrapper
+
+
+@_db_errors_translated
 class SqlMetadataStore:
     """The workspace's catalog objects and tokens in a SQL database."""
 
