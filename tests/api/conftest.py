@@ -11,8 +11,14 @@ from brickyard.api.app import create_app
 from brickyard.workspace import Workspace
 
 
-def client_for(ws: Workspace, auth: bool = False, host: str = "127.0.0.1") -> TestClient:
-    return TestClient(create_app(ws, auth=auth), base_url=f"http://{host}:8585")
+def client_for(
+    ws: Workspace, auth: bool = False, host: str = "127.0.0.1", raise_server_exceptions: bool = True
+) -> TestClient:
+    return TestClient(
+        create_app(ws, auth=auth),
+        base_url=f"http://{host}:8585",
+        raise_server_exceptions=raise_server_exceptions,
+    )
 
 
 @pytest.fixture

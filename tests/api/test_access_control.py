@@ -1,7 +1,9 @@
 """The access-control middleware: loopback Host guard, JSON-only writes, bearer tokens."""
 
+import pytest
 from fastapi.testclient import TestClient
 
+from brickyard import StorageError
 from brickyard.workspace import Workspace
 from tests.api.conftest import client_for
 
@@ -36,7 +38,14 @@ def test_state_changing_requests_must_be_json(api: TestClient) -> None:
         "DELETE", f"{UC}/catalogs/main", content=b"x", headers={"Content-Type": "text/plain"}
     )
     assert body_delete.status_code == 415
+    patch = api.patch(
+        f"{UC}/catalogs/main", content=b'{"comment": "x"}', headers={"Content-Type": "text/plain"}
+    )
+    assert patch.status_code == 415
     assert api.get(f"{UC}/catalogs/x").status_code == 404  # nothing was created
+    assert api.get(f"{UC}/catalogs/main").json().get("comment") != "x"
+    api.post(f"{UC}/catalogs", json={"name": "gone"})
+    assert api.delete(f"{UC}/catalogs/gone").status_code == 200  # a bodiless DELETE is fine
 
 
 def test_auth_requires_a_valid_unrevoked_token(ws: Workspace) -> None:
@@ -63,3 +72,26 @@ def test_tokens_are_stored_hashed(ws: Workspace) -> None:
         dump = str(list(conn.exec_driver_sql("SELECT * FROM api_tokens")))
     assert secret not in dump
     assert ws.tokens.authenticate(secret).user == "bob"
+
+
+def test_objects_made_with_a_token_belong_to_its_user(ws: Workspace) -> None:
+    secret, _ = ws.tokens.create("alice")
+    with client_for(ws, auth=True) as client:
+        made = client.post(
+            f"{UC}/catalogs", json={"name": "alices"}, headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert made.json()["owner"] == "alice"
+    assert ws.catalog.get_catalog("alices").owner == "alice"
+
+
+def test_a_broken_token_store_fails_closed_with_json(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(secret_hash: str) -> None:
+        raise StorageError("the metadata database is down", transient=True)
+
+    monkeypatch.setattr(ws.store, "find_token", unavailable)
+    with client_for(ws, auth=True) as client:
+        response = client.get(f"{UC}/catalogs", headers={"Authorization": "Bearer byk_x"})
+    assert response.status_code == 503
+    assert response.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"

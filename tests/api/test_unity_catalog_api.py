@@ -251,3 +251,32 @@ def test_omit_columns_and_properties_shrink_listings(ws: Workspace, api: TestCli
     assert "columns" not in table
     assert "properties" not in table
     assert table["full_name"] == "main.default.t"
+
+
+def test_properties_round_trip_on_catalogs_and_schemas(api: TestClient) -> None:
+    created = api.post(f"{UC}/catalogs", json={"name": "c", "properties": {"team": "data"}}).json()
+    assert created["properties"] == {"team": "data"}
+    assert api.get(f"{UC}/catalogs/c").json()["properties"] == {"team": "data"}
+    schema = {"name": "s", "catalog_name": "c", "properties": {"delta.appendOnly": "true"}}
+    assert api.post(f"{UC}/schemas", json=schema).json()["properties"] == {
+        "delta.appendonly": "true"
+    }
+    bad = api.post(f"{UC}/catalogs", json={"name": "d", "properties": {"bad key!": "x"}})
+    assert bad.status_code == 400
+    assert api.get(f"{UC}/catalogs/d").status_code == 404
+
+
+def test_unexpected_errors_still_answer_json(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.api.conftest import client_for
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ws.catalog, "list_catalogs", explode)
+    with client_for(ws, raise_server_exceptions=False) as client:
+        response = client.get(f"{UC}/catalogs")
+    assert response.status_code == 500
+    assert response.json()["error_code"] == "INTERNAL_ERROR"
+    assert "RuntimeError" in response.json()["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,6 +19,8 @@ from brickyard.domain.errors import (
     NotFoundError,
     StorageError,
 )
+
+log = logging.getLogger(__name__)
 
 # (status, Databricks error_code), most specific class first.
 _MAPPING: list[tuple[type[BrickyardError], int, str]] = [
@@ -65,6 +69,15 @@ def install_error_handlers(app: FastAPI) -> None:
             where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
             problems.append(f"{where}: {error.get('msg')}")
         return error_response(400, "INVALID_PARAMETER_VALUE", "; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error while serving a request")
+        return error_response(
+            500,
+            "INTERNAL_ERROR",
+            f"unexpected server error ({type(exc).__name__}); see the server log",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

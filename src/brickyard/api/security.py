@@ -16,7 +16,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from brickyard.domain.errors import AuthError
+from brickyard.api.errors import status_for
+from brickyard.domain.errors import AuthError, BrickyardError
 from brickyard.services.tokens import TokenService
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -56,7 +57,11 @@ class AccessControl:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refusal = self._check(scope, headers)
+        try:
+            refusal = self._check(scope, headers)
+        except BrickyardError as exc:  # e.g. the token store is unreachable: fail closed
+            status, code = status_for(exc)
+            refusal = (status, code, exc.message)
         if refusal is not None:
             status, code, message = refusal
             if scope["type"] == "websocket":

@@ -32,6 +32,7 @@ class CatalogOut(BaseModel):
             created_by=c.owner,
             updated_at=c.updated_at,
             id=c.id,
+            properties=dict(c.properties),
         )
 
 
@@ -75,6 +76,7 @@ class SchemaOut(BaseModel):
             created_by=s.owner,
             updated_at=s.updated_at,
             schema_id=s.id,
+            properties=dict(s.properties),
         )
 
 

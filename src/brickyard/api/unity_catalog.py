@@ -41,7 +41,8 @@ PageToken = Annotated[str | None, Query(description="next_page_token of the prev
 
 def _catalog(request: Request) -> CatalogService:
     service: CatalogService = request.app.state.workspace.catalog
-    return service
+    user = getattr(request.state, "user", None)  # set by AccessControl from the token
+    return service.for_user(user) if user else service
 
 
 # -- catalogs --------------------------------------------------------------------------------
@@ -57,7 +58,9 @@ def list_catalogs(
 
 @router.post("/catalogs", response_model=CatalogOut, response_model_exclude_none=True)
 def create_catalog(request: Request, body: CreateCatalogIn) -> CatalogOut:
-    return CatalogOut.of(_catalog(request).create_catalog(body.name, body.comment))
+    return CatalogOut.of(
+        _catalog(request).create_catalog(body.name, body.comment, properties=body.properties)
+    )
 
 
 @router.get("/catalogs/{name}", response_model=CatalogOut, response_model_exclude_none=True)
@@ -93,7 +96,8 @@ def list_schemas(
 @router.post("/schemas", response_model=SchemaOut, response_model_exclude_none=True)
 def create_schema(request: Request, body: CreateSchemaIn) -> SchemaOut:
     catalog = _catalog(request)
-    return SchemaOut.of(catalog.create_schema(f"{body.catalog_name}.{body.name}", body.comment))
+    full_name = f"{body.catalog_name}.{body.name}"
+    return SchemaOut.of(catalog.create_schema(full_name, body.comment, properties=body.properties))
 
 
 @router.get("/schemas/{full_name}", response_model=SchemaOut, response_model_exclude_none=True)

@@ -19,6 +19,7 @@ class CatalogInfo:
     created_at: int  # epoch milliseconds, as Unity Catalog reports times
     updated_at: int
     id: str
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class SchemaInfo:
     created_at: int
     updated_at: int
     id: str
+    properties: dict[str, str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

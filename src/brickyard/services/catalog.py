@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import difflib
 import uuid
 from collections.abc import Sequence
@@ -49,6 +50,12 @@ class CatalogService:
         self.current_catalog = DEFAULT_CATALOG
         self.current_schema = DEFAULT_SCHEMA
 
+    def for_user(self, user: str) -> CatalogService:
+        """The same catalog acting as ``user`` (owner of what it creates, author of commits)."""
+        acting = copy.copy(self)
+        acting.user = user
+        return acting
+
     # -- names ----------------------------------------------------------------------------
     def resolve_table(self, name: str | TableRef) -> TableRef:
         if isinstance(name, TableRef):
@@ -72,11 +79,16 @@ class CatalogService:
 
     # -- catalogs -------------------------------------------------------------------------
     def create_catalog(
-        self, name: str, comment: str | None = None, if_not_exists: bool = False
+        self,
+        name: str,
+        comment: str | None = None,
+        if_not_exists: bool = False,
+        properties: dict[str, str] | None = None,
     ) -> CatalogInfo:
         catalog = parse_catalog_name(name)
+        props = validate_tags(properties or {})
         now = self.clock.now_ms()
-        info = CatalogInfo(catalog, comment, self.user, now, now, str(uuid.uuid4()))
+        info = CatalogInfo(catalog, comment, self.user, now, now, str(uuid.uuid4()), props)
         try:
             self.store.create_catalog(info)
         except AlreadyExistsError:
@@ -120,12 +132,19 @@ class CatalogService:
 
     # -- schemas --------------------------------------------------------------------------
     def create_schema(
-        self, name: str, comment: str | None = None, if_not_exists: bool = False
+        self,
+        name: str,
+        comment: str | None = None,
+        if_not_exists: bool = False,
+        properties: dict[str, str] | None = None,
     ) -> SchemaInfo:
         ref = self.resolve_schema(name)
         self.get_catalog(ref.catalog)
+        props = validate_tags(properties or {})
         now = self.clock.now_ms()
-        info = SchemaInfo(ref.catalog, ref.schema, comment, self.user, now, now, str(uuid.uuid4()))
+        info = SchemaInfo(
+            ref.catalog, ref.schema, comment, self.user, now, now, str(uuid.uuid4()), props
+        )
         try:
             self.store.create_schema(info)
         except AlreadyExistsError:

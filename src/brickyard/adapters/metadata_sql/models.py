@@ -27,6 +27,7 @@ catalogs = Table(
     Column("owner", String(255), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("properties", Text, nullable=False, server_default="{}"),  # JSON object
 )
 
 schemas = Table(
@@ -39,6 +40,7 @@ schemas = Table(
     Column("owner", String(255), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("properties", Text, nullable=False, server_default="{}"),  # JSON object
     UniqueConstraint("catalog_id", "name", name="uq_schemas_catalog_name"),
 )
 

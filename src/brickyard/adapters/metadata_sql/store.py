@@ -74,6 +74,7 @@ class SqlMetadataStore:
         row = {
             "id": info.id,
             "name": info.name,
+            "properties": json.dumps(info.properties),
             "comment": info.comment,
             "owner": info.owner,
             "created_at": info.created_at,
@@ -121,6 +122,7 @@ class SqlMetadataStore:
                 conn.execute(
                     insert(schemas).values(
                         id=info.id,
+                        properties=json.dumps(info.properties),
                         catalog_id=catalog_id,
                         name=info.name,
                         comment=info.comment,
@@ -497,6 +499,7 @@ def _schema_select() -> Any:
         schemas.c.owner,
         schemas.c.created_at,
         schemas.c.updated_at,
+        schemas.c.properties,
         catalogs.c.name.label("catalog_name"),
     ).select_from(schemas.join(catalogs))
 
@@ -602,7 +605,13 @@ def _hit(
 
 def _catalog(r: Any) -> CatalogInfo:
     return CatalogInfo(
-        r["name"], r["comment"], r["owner"], r["created_at"], r["updated_at"], r["id"]
+        r["name"],
+        r["comment"],
+        r["owner"],
+        r["created_at"],
+        r["updated_at"],
+        r["id"],
+        json.loads(r["properties"]),
     )
 
 
@@ -615,6 +624,7 @@ def _schema(r: Any) -> SchemaInfo:
         r["created_at"],
         r["updated_at"],
         r["id"],
+        json.loads(r["properties"]),
     )
 
 
