@@ -69,3 +69,21 @@ def test_ddl_column_names_follow_the_naming_rule() -> None:
 def test_columns_of_keeps_known_comments() -> None:
     columns = columns_of(pa.schema([("a", pa.int64()), ("b", pa.string())]), {"a": "key"})
     assert [(c.name, c.position, c.comment) for c in columns] == [("a", 0, "key"), ("b", 1, None)]
+
+
+def test_spark_json_types_match_what_spark_writes() -> None:
+    from brickyard.adapters.arrow_types import spark_json_type
+
+    assert spark_json_type(pa.int64()) == "long"
+    assert spark_json_type(pa.int32()) == "integer"
+    assert spark_json_type(pa.decimal128(10, 2)) == "decimal(10,2)"
+    assert spark_json_type(parse_type("map<array<int>,int>")) == {
+        "type": "map",
+        "keyType": {"type": "array", "elementType": "integer", "containsNull": True},
+        "valueType": "integer",
+        "valueContainsNull": True,
+    }
+    assert spark_json_type(parse_type("struct<a:bigint>")) == {
+        "type": "struct",
+        "fields": [{"name": "a", "type": "long", "nullable": True, "metadata": {}}],
+    }

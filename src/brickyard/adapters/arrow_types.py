@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyarrow as pa
 
@@ -268,3 +269,49 @@ class _TypeParser:
 
     def _error(self) -> InvalidInputError:
         return InvalidInputError(f"cannot read the type '{self.text}'; example: decimal(10,2)")
+
+
+_SPARK_JSON_NAMES = {
+    "tinyint": "byte",
+    "smallint": "short",
+    "int": "integer",
+    "bigint": "long",
+}
+
+
+def spark_json_type(dtype: pa.DataType) -> Any:
+    """The type as Spark's JSON schema writes it (``StructField.jsonValue()['type']``)."""
+    if pa.types.is_dictionary(dtype):
+        return spark_json_type(dtype.value_type)
+    if (
+        pa.types.is_list(dtype)
+        or pa.types.is_large_list(dtype)
+        or pa.types.is_fixed_size_list(dtype)
+    ):
+        return {
+            "type": "array",
+            "elementType": spark_json_type(dtype.value_type),
+            "containsNull": dtype.value_field.nullable,
+        }
+    if pa.types.is_map(dtype):
+        return {
+            "type": "map",
+            "keyType": spark_json_type(dtype.key_type),
+            "valueType": spark_json_type(dtype.item_type),
+            "valueContainsNull": dtype.item_field.nullable,
+        }
+    if pa.types.is_struct(dtype):
+        return {
+            "type": "struct",
+            "fields": [
+                {
+                    "name": f.name,
+                    "type": spark_json_type(f.type),
+                    "nullable": f.nullable,
+                    "metadata": {},
+                }
+                for f in dtype
+            ],
+        }
+    text = type_text(dtype)
+    return _SPARK_JSON_NAMES.get(text, text)

@@ -209,6 +209,10 @@ class DeltaStorage:
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
             raise InvalidInputError(f"cannot apply the filter {filter}: {exc}") from exc
 
+    def head(self, location: str, n: int, version: int | None = None) -> pa.Table:
+        """The first ``n`` rows, reading only as many files as that takes."""
+        return self._open(location, version=version).to_pyarrow_dataset().head(n)
+
     def dataset(self, location: str) -> pads.Dataset:
         return self._open(location).to_pyarrow_dataset()
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from brickyard.adapters.arrow_types import parse_type, spark_json_type
 from brickyard.domain.catalog import CatalogInfo, ColumnInfo, SchemaInfo, TableInfo
+from brickyard.domain.errors import BrickyardError
 
 
 class CatalogOut(BaseModel):
@@ -205,6 +207,8 @@ def _column_dict(c: ColumnInfo, partition_by: tuple[str, ...]) -> dict[str, Any]
 
 @lru_cache(maxsize=4096)
 def _type_json(name: str, type_name: str, type_text: str, nullable: bool) -> str:
-    simple = {"LONG": "long", "INT": "integer", "SHORT": "short", "BYTE": "byte"}
-    spark_type = simple.get(type_name, type_text)
+    try:
+        spark_type = spark_json_type(parse_type(type_text))
+    except BrickyardError:  # a type text from a newer Brickyard: say what we know
+        spark_type = type_text
     return json.dumps({"name": name, "type": spark_type, "nullable": nullable, "metadata": {}})

@@ -143,7 +143,7 @@ def head_table(
     """The first rows of a table."""
     with open_workspace(home) as ws:
         table = ws.catalog.table(name)
-        dataset_rows = table.to_arrow(version=version).slice(0, n)
+        dataset_rows = table.head(n, version=version)
     rows = dataset_rows.to_pylist()
     emit(rows, fmt, name, dataset_rows.column_names)
 

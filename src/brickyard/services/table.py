@@ -70,6 +70,12 @@ class Table:
             filter=filter,
         )
 
+    def head(self, n: int = 10, version: int | None = None) -> pa.Table:
+        """The first ``n`` rows (as of ``version``), without reading the whole table."""
+        if n < 0:
+            raise InvalidInputError(f"n must be 0 or more, got {n}")
+        return self._catalog.storage.head(self.info.storage_location, n, version)
+
     def to_pandas(self, **kwargs: Any) -> Any:
         return self.to_arrow(**kwargs).to_pandas()
 
