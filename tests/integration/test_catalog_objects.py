@@ -161,3 +161,11 @@ def test_a_home_path_with_url_characters_stays_that_path(tmp_path: Path) -> None
         ws.catalog.create_catalog("c")
     assert (home / "metadata.db").exists()
     assert not (tmp_path / "weArd").exists()
+
+
+def test_database_failures_surface_as_brickyard_errors(ws: Workspace) -> None:
+    ws.catalog.create_table("t", pa.table({"a": [1]}))
+    with ws.store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE table_tags")  # a damaged metadata DB
+    with pytest.raises(brickyard.StorageError, match="the metadata database failed"):
+        ws.catalog.list_tables("main.default")

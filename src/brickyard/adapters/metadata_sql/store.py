@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from brickyard.adapters.metadata_sql.engine import make_engine, migrate
 from brickyard.adapters.metadata_sql.models import (
@@ -20,6 +18,20 @@ from brickyard.adapters.metadata_sql.models import (
     table_tags,
     tables,
 )
+from brickyard.adapters.metadata_sql.rows import (
+    catalog_of,
+    find_schema_id,
+    find_table_id,
+    partitions,
+    schema_of,
+    schema_select,
+    table_select,
+    token_of,
+    write_columns,
+    write_tags,
+)
+from brickyard.adapters.metadata_sql.search import search_catalog
+from brickyard.adapters.metadata_sql.transactions import Transaction, db_errors_translated
 from brickyard.domain.catalog import (
     CatalogInfo,
     ColumnInfo,
@@ -28,37 +40,11 @@ from brickyard.domain.catalog import (
     TableInfo,
     TokenInfo,
 )
-from brickyard.domain.errors import AlreadyExistsError, NotFoundError, StorageError
+from brickyard.domain.errors import AlreadyExistsError, NotFoundError
 from brickyard.domain.names import SchemaRef, TableRef
 
-T = TypeVar("T")
 
-
-def _db_errors_translated(cls: type[T]) -> type[T]:
-    """Every public method raises Brickyard errors only, never raw SQLAlchemy ones."""
-    for name, method in list(vars(cls).items()):
-        if callable(method) and not name.startswith("_"):
-            setattr(cls, name, _translating(method))
-    return cls
-
-
-def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except SQLAlchemyError as exc:
-            transient = isinstance(exc, OperationalError)
-            detail = getattr(exc, "orig", None) or exc
-            hint = "retry" if transient else "check metadata.url and the database's health"
-            raise StorageError(
-                f"the metadata database failed ({detail}); {hint}", transient=transient
-            ) from exc
-
-    return wrapper
-
-
-@_db_errors_translated
+@db_errors_translated
 class SqlMetadataStore:
     """The workspace's catalog objects and tokens in a SQL database."""
 
@@ -85,7 +71,7 @@ class SqlMetadataStore:
     def get_catalog(self, name: str) -> CatalogInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(catalogs).where(catalogs.c.name == name)).first()
-        return _catalog(row._mapping) if row else None
+        return catalog_of(row._mapping) if row else None
 
     def list_catalogs(
         self, after: str | None = None, limit: int | None = None
@@ -96,7 +82,7 @@ class SqlMetadataStore:
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [_catalog(r._mapping) for r in conn.execute(query)]
+            return [catalog_of(r._mapping) for r in conn.execute(query)]
 
     def update_catalog(self, name: str, *, comment: str | None, updated_at: int) -> None:
         with self._begin() as conn:
@@ -135,27 +121,27 @@ class SqlMetadataStore:
                 raise AlreadyExistsError(f"schema '{info.full_name}' already exists") from None
 
     def get_schema(self, ref: SchemaRef) -> SchemaInfo | None:
-        query = _schema_select().where(
+        query = schema_select().where(
             and_(catalogs.c.name == ref.catalog, schemas.c.name == ref.schema)
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return _schema(row._mapping) if row else None
+        return schema_of(row._mapping) if row else None
 
     def list_schemas(
         self, catalog: str, after: str | None = None, limit: int | None = None
     ) -> list[SchemaInfo]:
-        query = _schema_select().where(catalogs.c.name == catalog).order_by(schemas.c.name)
+        query = schema_select().where(catalogs.c.name == catalog).order_by(schemas.c.name)
         if after is not None:
             query = query.where(schemas.c.name > after)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
-            return [_schema(r._mapping) for r in conn.execute(query)]
+            return [schema_of(r._mapping) for r in conn.execute(query)]
 
     def update_schema(self, ref: SchemaRef, *, comment: str | None, updated_at: int) -> None:
         with self._begin() as conn:
-            schema_id = _schema_id(conn, ref)
+            schema_id = find_schema_id(conn, ref)
             conn.execute(
                 update(schemas)
                 .where(schemas.c.id == schema_id)
@@ -164,13 +150,13 @@ class SqlMetadataStore:
 
     def delete_schema(self, ref: SchemaRef) -> None:
         with self._begin() as conn:
-            schema_id = _schema_id(conn, ref)
+            schema_id = find_schema_id(conn, ref)
             conn.execute(delete(schemas).where(schemas.c.id == schema_id))
 
     # -- tables ---------------------------------------------------------------------------
     def create_table(self, info: TableInfo) -> None:
         with self._begin() as conn:
-            schema_id = _schema_id(conn, info.ref.schema_ref)
+            schema_id = find_schema_id(conn, info.ref.schema_ref)
             try:
                 conn.execute(
                     insert(tables).values(
@@ -187,11 +173,11 @@ class SqlMetadataStore:
                 )
             except IntegrityError:
                 raise AlreadyExistsError(f"table '{info.full_name}' already exists") from None
-            _write_columns(conn, info.id, info.columns)
-            _write_tags(conn, info.id, info.tags)
+            write_columns(conn, info.id, info.columns)
+            write_tags(conn, info.id, info.tags)
 
     def get_table(self, ref: TableRef) -> TableInfo | None:
-        query = _table_select().where(
+        query = table_select().where(
             and_(
                 catalogs.c.name == ref.catalog,
                 schemas.c.name == ref.schema,
@@ -215,7 +201,7 @@ class SqlMetadataStore:
         in_schema = and_(catalogs.c.name == schema.catalog, schemas.c.name == schema.schema)
         if after is not None:
             in_schema = and_(in_schema, tables.c.name > after)
-        query = _table_select().where(in_schema).order_by(tables.c.name)
+        query = table_select().where(in_schema).order_by(tables.c.name)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
@@ -254,7 +240,7 @@ class SqlMetadataStore:
         tags: dict[str, str] | None = None,
     ) -> None:
         with self._begin() as conn:
-            table_id = _table_id(conn, ref)
+            table_id = find_table_id(conn, ref)
             values: dict[str, Any] = {"updated_at": updated_at}
             if set_comment:
                 values["comment"] = comment
@@ -263,94 +249,19 @@ class SqlMetadataStore:
             conn.execute(update(tables).where(tables.c.id == table_id).values(**values))
             if columns is not None:
                 conn.execute(delete(table_columns).where(table_columns.c.table_id == table_id))
-                _write_columns(conn, table_id, columns)
+                write_columns(conn, table_id, columns)
             if tags is not None:
                 conn.execute(delete(table_tags).where(table_tags.c.table_id == table_id))
-                _write_tags(conn, table_id, tags)
+                write_tags(conn, table_id, tags)
 
     def delete_table(self, ref: TableRef) -> None:
         with self._begin() as conn:
-            table_id = _table_id(conn, ref)
+            table_id = find_table_id(conn, ref)
             conn.execute(delete(tables).where(tables.c.id == table_id))
 
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, limit: int) -> list[SearchHit]:
-        pattern = (
-            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-
-        def like(column: Any) -> Any:
-            return func.lower(column).like(pattern, escape="\\")
-
-        hits: list[SearchHit] = []
-        row: Any
-        with self.engine.connect() as conn:
-            for row in conn.execute(
-                select(catalogs.c.name, catalogs.c.comment)
-                .where(or_(like(catalogs.c.name), like(catalogs.c.comment)))
-                .order_by(catalogs.c.name)
-                .limit(limit)
-            ):
-                hits.append(_hit(row.name, "catalog", text, name=row.name, comment=row.comment))
-            for row in conn.execute(
-                select(catalogs.c.name.label("cat"), schemas.c.name, schemas.c.comment)
-                .select_from(schemas.join(catalogs))
-                .where(or_(like(schemas.c.name), like(schemas.c.comment)))
-                .order_by(catalogs.c.name, schemas.c.name)
-                .limit(limit)
-            ):
-                hits.append(
-                    _hit(
-                        f"{row.cat}.{row.name}", "schema", text, name=row.name, comment=row.comment
-                    )
-                )
-            tagged = (
-                select(table_tags.c.table_id)
-                .where(or_(like(table_tags.c.key), like(table_tags.c.value)))
-                .scalar_subquery()
-            )
-            table_rows = conn.execute(
-                select(
-                    catalogs.c.name.label("cat"),
-                    schemas.c.name.label("sch"),
-                    tables.c.id,
-                    tables.c.name,
-                    tables.c.comment,
-                )
-                .select_from(tables.join(schemas).join(catalogs))
-                .where(or_(like(tables.c.name), like(tables.c.comment), tables.c.id.in_(tagged)))
-                .order_by(catalogs.c.name, schemas.c.name, tables.c.name)
-                .limit(limit)
-            ).all()
-            tags_by_table = _tags_for(conn, [r.id for r in table_rows])
-            for row in table_rows:
-                full = f"{row.cat}.{row.sch}.{row.name}"
-                hits.append(
-                    _hit(
-                        full,
-                        "table",
-                        text,
-                        name=row.name,
-                        comment=row.comment,
-                        tags=tags_by_table.get(row.id, {}),
-                    )
-                )
-            for row in conn.execute(
-                select(
-                    catalogs.c.name.label("cat"),
-                    schemas.c.name.label("sch"),
-                    tables.c.name.label("tbl"),
-                    table_columns.c.name,
-                    table_columns.c.comment,
-                )
-                .select_from(table_columns.join(tables).join(schemas).join(catalogs))
-                .where(or_(like(table_columns.c.name), like(table_columns.c.comment)))
-                .order_by(catalogs.c.name, schemas.c.name, tables.c.name, table_columns.c.position)
-                .limit(limit)
-            ):
-                full = f"{row.cat}.{row.sch}.{row.tbl}.{row.name}"
-                hits.append(_hit(full, "column", text, name=row.name, comment=row.comment))
-        return hits[:limit]
+        return search_catalog(self.engine, text, limit)
 
     # -- tokens ---------------------------------------------------------------------------
     def create_token(self, info: TokenInfo, secret_hash: str) -> None:
@@ -371,12 +282,12 @@ class SqlMetadataStore:
             row = conn.execute(
                 select(api_tokens).where(api_tokens.c.secret_hash == secret_hash)
             ).first()
-        return _token(row._mapping) if row else None
+        return token_of(row._mapping) if row else None
 
     def list_tokens(self) -> list[TokenInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(api_tokens).order_by(api_tokens.c.created_at))
-            return [_token(r._mapping) for r in rows]
+            return [token_of(r._mapping) for r in rows]
 
     def revoke_token(self, token_id: str, revoked_at: int) -> bool:
         with self._begin() as conn:
@@ -395,7 +306,7 @@ class SqlMetadataStore:
 
     # -- helpers --------------------------------------------------------------------------
     def _begin(self) -> Any:
-        return _Transaction(self.engine)
+        return Transaction(self.engine)
 
     def _insert(self, table: Any, row: dict[str, Any], conflict: str) -> None:
         with self._begin() as conn:
@@ -445,7 +356,7 @@ class SqlMetadataStore:
                 table_id,
                 location,
                 tuple(columns.get(table_id, ())),
-                _partitions(partition_by),
+                partitions(partition_by),
                 comment,
                 tags.get(table_id, {}),
                 owner,
@@ -465,176 +376,3 @@ class SqlMetadataStore:
                 schema_name,
             ) in rows
         ]
-
-
-class _Transaction:
-    """``engine.begin()`` that turns lock time-outs into a retryable StorageError."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._context = engine.begin()
-
-    def __enter__(self) -> Any:
-        return self._context.__enter__()
-
-    def __exit__(self, *exc: Any) -> Any:
-        try:
-            return self._context.__exit__(*exc)
-        except OperationalError as error:
-            raise StorageError(
-                f"the metadata database is busy or unreachable ({error.orig}); retry",
-                transient=True,
-            ) from error
-
-
-@lru_cache(maxsize=1024)
-def _partitions(stored: str) -> tuple[str, ...]:
-    return tuple(json.loads(stored))
-
-
-def _schema_select() -> Any:
-    return select(
-        schemas.c.id,
-        schemas.c.name,
-        schemas.c.comment,
-        schemas.c.owner,
-        schemas.c.created_at,
-        schemas.c.updated_at,
-        schemas.c.properties,
-        catalogs.c.name.label("catalog_name"),
-    ).select_from(schemas.join(catalogs))
-
-
-def _table_select() -> Any:
-    # Column order is what _attach_details unpacks (tuples: far cheaper than Row attributes).
-    return select(
-        tables.c.id,
-        tables.c.name,
-        tables.c.storage_location,
-        tables.c.partition_by,
-        tables.c.comment,
-        tables.c.owner,
-        tables.c.created_at,
-        tables.c.updated_at,
-        catalogs.c.name.label("catalog_name"),
-        schemas.c.name.label("schema_name"),
-    ).select_from(tables.join(schemas).join(catalogs))
-
-
-def _schema_id(conn: Any, ref: SchemaRef) -> str:
-    schema_id = conn.execute(
-        select(schemas.c.id)
-        .select_from(schemas.join(catalogs))
-        .where(and_(catalogs.c.name == ref.catalog, schemas.c.name == ref.schema))
-    ).scalar()
-    if schema_id is None:
-        raise NotFoundError(f"schema '{ref.full_name}' does not exist")
-    return str(schema_id)
-
-
-def _table_id(conn: Any, ref: TableRef) -> str:
-    table_id = conn.execute(
-        select(tables.c.id)
-        .select_from(tables.join(schemas).join(catalogs))
-        .where(
-            and_(
-                catalogs.c.name == ref.catalog,
-                schemas.c.name == ref.schema,
-                tables.c.name == ref.name,
-            )
-        )
-    ).scalar()
-    if table_id is None:
-        raise NotFoundError(f"table '{ref.full_name}' does not exist")
-    return str(table_id)
-
-
-def _write_columns(conn: Any, table_id: str, columns: Sequence[ColumnInfo]) -> None:
-    if columns:
-        conn.execute(
-            insert(table_columns),
-            [
-                {
-                    "table_id": table_id,
-                    "position": c.position,
-                    "name": c.name,
-                    "type_text": c.type_text,
-                    "type_name": c.type_name,
-                    "nullable": c.nullable,
-                    "comment": c.comment,
-                }
-                for c in columns
-            ],
-        )
-
-
-def _write_tags(conn: Any, table_id: str, tags: dict[str, str]) -> None:
-    if tags:
-        conn.execute(
-            insert(table_tags),
-            [{"table_id": table_id, "key": k, "value": v} for k, v in sorted(tags.items())],
-        )
-
-
-def _tags_for(conn: Any, table_ids: list[str]) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    if table_ids:
-        for t in conn.execute(select(table_tags).where(table_tags.c.table_id.in_(table_ids))):
-            found.setdefault(t.table_id, {})[t.key] = t.value
-    return found
-
-
-def _hit(
-    full_name: str,
-    kind: Any,
-    text: str,
-    *,
-    name: str,
-    comment: str | None,
-    tags: dict[str, str] | None = None,
-) -> SearchHit:
-    needle = text.lower()
-    if needle in name.lower():
-        return SearchHit(full_name, kind, "name", name)
-    if comment and needle in comment.lower():
-        return SearchHit(full_name, kind, "comment", comment)
-    for key, value in (tags or {}).items():
-        if needle in key.lower() or needle in value.lower():
-            return SearchHit(full_name, kind, "tag", f"{key}={value}")
-    return SearchHit(full_name, kind, "name", name)
-
-
-def _catalog(r: Any) -> CatalogInfo:
-    return CatalogInfo(
-        r["name"],
-        r["comment"],
-        r["owner"],
-        r["created_at"],
-        r["updated_at"],
-        r["id"],
-        json.loads(r["properties"]),
-    )
-
-
-def _schema(r: Any) -> SchemaInfo:
-    return SchemaInfo(
-        r["catalog_name"],
-        r["name"],
-        r["comment"],
-        r["owner"],
-        r["created_at"],
-        r["updated_at"],
-        r["id"],
-        json.loads(r["properties"]),
-    )
-
-
-def _token(r: Any) -> TokenInfo:
-    return TokenInfo(
-        r["id"],
-        r["user_name"],
-        r["comment"],
-        r["created_at"],
-        r["expires_at"],
-        r["revoked_at"],
-        r["last_used_at"],
-    )
