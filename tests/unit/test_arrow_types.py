@@ -1,7 +1,7 @@
 import pyarrow as pa
 import pytest
 
-from brickyard.adapters.arrow_types import columns_of, parse_ddl, parse_type, type_name, type_text
+from brickyard.arrow.types import columns_of, parse_ddl, parse_type, type_name, type_text
 from brickyard.domain.errors import InvalidInputError, InvalidNameError
 
 
@@ -72,7 +72,7 @@ def test_columns_of_keeps_known_comments() -> None:
 
 
 def test_spark_json_types_match_what_spark_writes() -> None:
-    from brickyard.adapters.arrow_types import spark_json_type
+    from brickyard.arrow.types import spark_json_type
 
     assert spark_json_type(pa.int64()) == "long"
     assert spark_json_type(pa.int32()) == "integer"

@@ -15,8 +15,8 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.fs import DeltaStorageHandler
 
 from brickyard.adapters.delta_errors import DeltaErrors, short
-from brickyard.adapters.schema_fit import ConformedStream, check_fits, widens
 from brickyard.adapters.sql_predicate import check_predicate
+from brickyard.arrow.schema_fit import ConformedStream, check_fits, widens
 from brickyard.domain.catalog import HistoryEntry
 from brickyard.domain.errors import (
     InvalidInputError,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from brickyard.adapters.arrow_types import parse_type, spark_json_type
+from brickyard.arrow.types import parse_type, spark_json_type
 from brickyard.domain.catalog import CatalogInfo, ColumnInfo, SchemaInfo, TableInfo
 from brickyard.domain.errors import BrickyardError
 

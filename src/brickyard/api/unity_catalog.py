@@ -10,7 +10,6 @@ import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 
-from brickyard.adapters.arrow_types import parse_type
 from brickyard.api.uc_schemas import (
     CatalogOut,
     CreateCatalogIn,
@@ -25,6 +24,7 @@ from brickyard.api.uc_schemas import (
     UpdateSchemaIn,
     table_dict,
 )
+from brickyard.arrow.types import parse_type
 from brickyard.domain.errors import InvalidInputError
 from brickyard.services.catalog import CatalogService
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from brickyard.adapters.arrow_data import to_reader
-from brickyard.adapters.arrow_types import columns_of, parse_ddl
+from brickyard.arrow.data import to_reader
+from brickyard.arrow.types import columns_of, parse_ddl
 from brickyard.domain.catalog import CatalogInfo, SchemaInfo, SearchHit, TableInfo, validate_tags
 from brickyard.domain.errors import (
     AlreadyExistsError,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from brickyard.adapters.arrow_data import to_reader
-from brickyard.adapters.arrow_types import columns_of
+from brickyard.arrow.data import to_reader
+from brickyard.arrow.types import columns_of
 from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo, validate_tags
 from brickyard.domain.errors import BrickyardError, InvalidInputError
 from brickyard.domain.names import TableRef
