@@ -36,7 +36,7 @@ def seed_demo(ws: Workspace, customers: int = 500, orders: int = 5_000) -> list[
     }
     for name, (data, comment, tags) in tables.items():
         full = f"{SCHEMA}.{name}"
-        if ws.store.get_table(ws.catalog.resolve_table(full)) is None:
+        if not ws.catalog.table_exists(full):
             ws.catalog.create_table(full, data, comment=comment, tags=tags)
             created.append(full)
     return created

@@ -13,7 +13,9 @@ from brickyard.domain.catalog import CatalogInfo, ColumnInfo, SchemaInfo, TableI
 from brickyard.domain.errors import BrickyardError
 
 
-class CatalogOut(BaseModel):
+class _Securable(BaseModel):
+    """Fields every Unity Catalog object (catalog, schema, table) reports."""
+
     name: str
     comment: str | None = None
     properties: dict[str, str] = Field(default_factory=dict)
@@ -22,20 +24,26 @@ class CatalogOut(BaseModel):
     created_by: str | None = None
     updated_at: int | None = None
     updated_by: str | None = None
+
+
+def _securable_fields(info: CatalogInfo | SchemaInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "comment": info.comment,
+        "properties": dict(info.properties),
+        "owner": info.owner,
+        "created_at": info.created_at,
+        "created_by": info.owner,
+        "updated_at": info.updated_at,
+    }
+
+
+class CatalogOut(_Securable):
     id: str | None = None
 
     @classmethod
     def of(cls, c: CatalogInfo) -> CatalogOut:
-        return cls(
-            name=c.name,
-            comment=c.comment,
-            owner=c.owner,
-            created_at=c.created_at,
-            created_by=c.owner,
-            updated_at=c.updated_at,
-            id=c.id,
-            properties=dict(c.properties),
-        )
+        return cls(**_securable_fields(c), id=c.id)
 
 
 class ListCatalogsOut(BaseModel):
@@ -53,32 +61,18 @@ class UpdateCatalogIn(BaseModel):
     comment: str | None = None
 
 
-class SchemaOut(BaseModel):
-    name: str
+class SchemaOut(_Securable):
     catalog_name: str
     full_name: str
-    comment: str | None = None
-    properties: dict[str, str] = Field(default_factory=dict)
-    owner: str | None = None
-    created_at: int | None = None
-    created_by: str | None = None
-    updated_at: int | None = None
-    updated_by: str | None = None
     schema_id: str | None = None
 
     @classmethod
     def of(cls, s: SchemaInfo) -> SchemaOut:
         return cls(
-            name=s.name,
+            **_securable_fields(s),
             catalog_name=s.catalog_name,
             full_name=s.full_name,
-            comment=s.comment,
-            owner=s.owner,
-            created_at=s.created_at,
-            created_by=s.owner,
-            updated_at=s.updated_at,
             schema_id=s.id,
-            properties=dict(s.properties),
         )
 
 
@@ -123,22 +117,16 @@ class ColumnIn(BaseModel):
     partition_index: int | None = None
 
 
-class TableOut(BaseModel):
-    name: str
+class TableOut(_Securable):
+    """The documented shape of a table; responses are built by ``table_dict`` (faster)."""
+
     catalog_name: str
     schema_name: str
     full_name: str
     table_type: str
     data_source_format: str
-    columns: list[ColumnOut]
+    columns: list[ColumnOut] = Field(default_factory=list)
     storage_location: str
-    comment: str | None = None
-    properties: dict[str, str] = Field(default_factory=dict)
-    owner: str | None = None
-    created_at: int | None = None
-    created_by: str | None = None
-    updated_at: int | None = None
-    updated_by: str | None = None
     table_id: str
 
 

@@ -259,6 +259,9 @@ class CatalogService:
         self.table_info(ref)
         return Table(self, ref)
 
+    def table_exists(self, name: str | TableRef) -> bool:
+        return self.store.get_table(self.resolve_table(name)) is not None
+
     def table_info(self, name: str | TableRef) -> TableInfo:
         ref = self.resolve_table(name)
         info = self.store.get_table(ref)
