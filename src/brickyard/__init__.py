@@ -22,6 +22,7 @@ from brickyard.domain.errors import (
 )
 
 if TYPE_CHECKING:
+    from brickyard.compute import spark
     from brickyard.services.table import Table
     from brickyard.workspace import Workspace, connect
 
@@ -42,6 +43,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "connect",
+    "spark",
 ]
 
 # The workspace pulls in delta-rs, SQLAlchemy and pyarrow: load it on first use, so that
@@ -50,6 +52,7 @@ _LAZY = {
     "connect": "brickyard.workspace",
     "Workspace": "brickyard.workspace",
     "Table": "brickyard.services.table",
+    "spark": "brickyard.compute",
 }
 
 

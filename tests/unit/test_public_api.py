@@ -19,6 +19,7 @@ def test_exported_names_are_locked() -> None:
         "Workspace",
         "__version__",
         "connect",
+        "spark",
     ]
     for name in brickyard.__all__:
         assert getattr(brickyard, name) is not None

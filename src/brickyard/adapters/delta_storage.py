@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,15 @@ from brickyard.ports import WriteMode
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    files: list[str]
+    schema: pa.Schema
+    partition_by: list[str]
+    plain_parquet: bool
 
 
 class DeltaStorage:
@@ -213,8 +223,26 @@ class DeltaStorage:
         """The first ``n`` rows, reading only as many files as that takes."""
         return self._open(location, version=version).to_pyarrow_dataset().head(n)
 
-    def dataset(self, location: str) -> pads.Dataset:
-        return self._open(location).to_pyarrow_dataset()
+    def dataset(
+        self, location: str, version: int | None = None, timestamp: datetime | None = None
+    ) -> pads.Dataset:
+        return self._open(location, version=version, timestamp=timestamp).to_pyarrow_dataset()
+
+    def snapshot(
+        self, location: str, version: int | None = None, timestamp: datetime | None = None
+    ) -> Snapshot:
+        """The files and schema of one version: what an engine needs to read it itself."""
+        table = self._open(location, version=version, timestamp=timestamp)
+        protocol = table.protocol()
+        features = set(protocol.reader_features or [])
+        return Snapshot(
+            version=int(table.version()),
+            files=list(table.file_uris()),
+            schema=_arrow_schema(table),
+            partition_by=list(table.metadata().partition_columns),
+            # Deletion vectors and column mapping need a Delta-aware reader; plain Parquet won't do.
+            plain_parquet=not features & {"deletionVectors", "columnMapping"} and self._is_local,
+        )
 
     def schema(self, location: str) -> pa.Schema:
         return _arrow_schema(self._open(location))

@@ -1,0 +1,196 @@
+"""``BrickyardSession``: sqlframe's DuckDB session bound to a workspace catalog.
+
+sqlframe maps the PySpark DataFrame API onto DuckDB; Brickyard adds the catalog as the
+namespace (table references read Delta snapshots), routes catalog DDL/DML to the catalog
+service (one Delta commit per write), and keeps Spark's result types (decimals stay Decimal).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlframe.base.types import Row
+from sqlframe.duckdb import DuckDBDataFrameReader, DuckDBDataFrameWriter, DuckDBSession
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
+from brickyard.adapters.duckdb_engine.statements import run_statement
+from brickyard.domain.errors import AlreadyExistsError, InvalidInputError
+
+if TYPE_CHECKING:
+    from brickyard.workspace import Workspace
+
+
+def spark_types(data: pa.Table) -> pa.Table:
+    """DuckDB answers integer sums as HUGEINT (Arrow decimal(38,0)); Spark answers bigint."""
+    fields = []
+    for field in data.schema:
+        if field.type == pa.decimal128(38, 0):
+            try:
+                data.column(field.name).cast(pa.int64(), safe=True)
+                field = field.with_type(pa.int64())
+            except (pa.ArrowInvalid, OverflowError):
+                pass  # does not fit a bigint: keep the exact decimal
+        fields.append(field)
+    schema = pa.schema(fields)
+    return data if schema == data.schema else data.cast(schema)
+
+
+class BrickyardReader(DuckDBDataFrameReader):
+    def table(self, tableName: str) -> Any:  # noqa: N803 - PySpark's name
+        session = cast(BrickyardSession, self.session)
+        if df := session.temp_views.get(tableName):
+            return df
+        ref = session.ws.catalog.resolve_table(tableName)
+        version = self.state_options.get("versionAsOf")
+        timestamp = self.state_options.get("timestampAsOf")
+        name, columns = session.views.view(
+            ref,
+            int(str(version)) if version is not None else None,
+            datetime.fromisoformat(str(timestamp)) if timestamp is not None else None,
+        )
+        return session.table_from_view(name, columns)
+
+
+class BrickyardWriter(DuckDBDataFrameWriter):
+    """``saveAsTable``/``insertInto`` write through the catalog: one Delta commit each."""
+
+    _partition_by: ClassVar[tuple[str, ...]] = ()
+
+    def partitionBy(self, *cols: str | list[str]) -> BrickyardWriter:  # noqa: N802
+        flat: list[str] = []
+        for col in cols:
+            flat.extend([col] if isinstance(col, str) else col)
+        copied = self.copy()
+        copied._partition_by = tuple(flat)  # type: ignore[misc]
+        return copied
+
+    def saveAsTable(  # noqa: N802
+        self, name: str, format: str | None = None, mode: str | None = None, **options: Any
+    ) -> BrickyardWriter:
+        if format not in (None, "delta"):
+            raise InvalidInputError(f"tables are Delta tables; format '{format}' is not supported")
+        mode = (mode or self._mode or "errorifexists").lower()
+        catalog = cast(BrickyardSession, self._session).ws.catalog
+        data = spark_types(self._df.toArrow())
+        if not catalog.table_exists(name):
+            catalog.create_table(name, data, partition_by=list(self._partition_by))
+        elif mode in ("error", "errorifexists", "default"):
+            raise AlreadyExistsError(
+                f"table '{catalog.resolve_table(name).full_name}' already exists; use "
+                ".mode('append') or .mode('overwrite')"
+            )
+        elif mode == "append":
+            catalog.table(name).append(data)
+        elif mode == "overwrite":
+            overwrite_schema = str(self.state_options.get("overwriteSchema", "false")).lower()
+            catalog.table(name).overwrite(data, overwrite_schema=overwrite_schema == "true")
+        elif mode != "ignore":
+            raise InvalidInputError(
+                f"unknown save mode '{mode}'; use append, overwrite, errorifexists or ignore"
+            )
+        return self
+
+    def insertInto(self, tableName: str, overwrite: bool | None = None) -> BrickyardWriter:  # noqa: N802, N803
+        table = cast(BrickyardSession, self._session).ws.catalog.table(tableName)
+        data = spark_types(self._df.toArrow())
+        if not self._by_name and data.num_columns == len(table.schema.names):
+            data = data.rename_columns(table.schema.names)  # by position, as Spark does
+        if overwrite:
+            table.overwrite(data)
+        else:
+            table.append(data)
+        return self
+
+
+class BrickyardSession(DuckDBSession):  # type: ignore[misc]
+    """The PySpark ``SparkSession`` API on DuckDB over one Brickyard workspace."""
+
+    _reader = BrickyardReader
+    _writer = BrickyardWriter
+    _active: ClassVar[BrickyardSession | None] = None
+
+    class Builder(DuckDBSession.Builder):  # type: ignore[misc]
+        @cached_property
+        def session(self) -> BrickyardSession:
+            if BrickyardSession._active is None:
+                raise InvalidInputError("no Brickyard session yet: call brickyard.spark() first")
+            return BrickyardSession._active
+
+    builder = Builder()
+
+    def __init__(self, ws: Workspace | None = None, conn: Any = None, **kwargs: Any) -> None:
+        if hasattr(self, "ws"):  # sqlframe re-enters __init__ to reach the active session
+            return
+        if ws is None:
+            raise InvalidInputError("a Brickyard session needs a workspace: use brickyard.spark()")
+        self.ws = ws
+        connection = conn or duckdb.connect(config={"autoinstall_known_extensions": False})
+        super().__init__(connection, **kwargs)
+        self.views = SnapshotViews(connection, ws.catalog)
+        BrickyardSession._active = self
+
+    def stop(self) -> None:
+        """End the session and close its workspace; brickyard.spark() makes a new one."""
+        super().stop()
+        if BrickyardSession._active is self:
+            BrickyardSession._active = None
+            self.ws.close()
+
+    # -- SQL ------------------------------------------------------------------------------
+    def _sql(self, sqlQuery: Any, dialect: Any = None, qualify: bool = True) -> Any:  # noqa: N803
+        expression = self._parse(sqlQuery) if isinstance(sqlQuery, str) else sqlQuery
+        result = run_statement(self, expression)
+        if result is not None:
+            return self.dataframe_from_arrow(result)
+        for name, columns in self.views.rewrite(expression, set(self.temp_views)):
+            self.catalog.add_table(name, columns)
+        return super()._sql(expression, dialect=dialect, qualify=qualify)
+
+    def query_arrow(self, query: exp.Expr) -> pa.Table:
+        """Run a query (part of a statement) on DuckDB; Arrow out, Spark types kept."""
+        query = query.copy()
+        self.views.rewrite(query, set(self.temp_views))
+        try:
+            return spark_types(self._conn.sql(query.sql(dialect="duckdb")).to_arrow_table())
+        except duckdb.Error as exc:
+            raise InvalidInputError(f"the query failed: {exc}") from exc
+
+    def dataframe_from_arrow(self, data: pa.Table) -> Any:
+        name = f"__by_result_{id(data):x}"
+        self._conn.register(name, data)
+        from brickyard.arrow.types import type_text
+
+        return self.table_from_view(name, {f.name: type_text(f.type) for f in data.schema})
+
+    def table_from_view(self, name: str, columns: dict[str, str]) -> Any:
+        self.catalog.add_table(name, columns)
+        select = (
+            exp.Select()
+            .from_(exp.to_table(name))
+            .select(*[exp.column(c, quoted=True) for c in columns])
+        )
+        return self._create_df(select)
+
+    def _parse(self, text: str) -> exp.Expr:
+        try:
+            return sqlglot.parse_one(text, read="spark")
+        except ParseError as exc:
+            first = exc.errors[0] if exc.errors else {}
+            raise InvalidInputError(
+                f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
+                f"{first.get('description', exc)}"
+            ) from exc
+
+    # -- results: Spark's types, not sqlframe's floats --------------------------------------
+    @classmethod
+    def _to_row(cls, columns: list[str], values: Any) -> Row:
+        row = tuple.__new__(Row, [cls._to_value(v) for v in values])
+        row.__fields__ = columns
+        return row

@@ -1,0 +1,127 @@
+"""Catalog table references in a query -> DuckDB views over one Delta snapshot each.
+
+A three-part name such as ``main.default.orders`` cannot be a DuckDB catalog (DuckDB reserves
+``main``), so the query's table references are rewritten to views named after the table and
+its version. Plain local snapshots are read with ``read_parquet`` over the snapshot's files
+(DuckDB's own scan: statistics and filter pushdown); others through a pyarrow dataset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.names import TableRef
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from brickyard.adapters.delta_storage import DeltaStorage, Snapshot
+    from brickyard.services.catalog import CatalogService
+
+
+class SnapshotViews:
+    """Creates (once) and names the DuckDB view of each table version a query reads."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, catalog: CatalogService) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        self._made: dict[tuple[TableRef, int], str] = {}
+
+    @property
+    def storage(self) -> DeltaStorage:
+        storage: DeltaStorage = self.catalog.storage  # type: ignore[assignment]
+        return storage
+
+    def view(
+        self, ref: TableRef, version: int | None = None, timestamp: datetime | None = None
+    ) -> tuple[str, dict[str, str]]:
+        """(view name, {column: Spark type}) for ``ref`` at a version (latest by default)."""
+        info = self.catalog.table_info(ref)
+        snapshot = self.storage.snapshot(info.storage_location, version, timestamp)
+        columns = {f.name: _spark_type(f.type) for f in snapshot.schema}
+        key = (ref, snapshot.version)
+        if key not in self._made:
+            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__v{snapshot.version}"
+            self._create(name, info.storage_location, snapshot)
+            self._made[key] = name
+        return self._made[key], columns
+
+    def rewrite(self, expression: exp.Expr, skip: set[str]) -> list[tuple[str, dict[str, str]]]:
+        """Point every catalog table reference in ``expression`` at its snapshot view."""
+        ctes = {cte.alias_or_name for cte in expression.find_all(exp.CTE)}
+        used = []
+        for table in list(expression.find_all(exp.Table)):
+            if not table.name or isinstance(table.this, exp.Func):
+                continue
+            parts = [part.name for part in table.parts]
+            if len(parts) == 1 and (parts[0] in ctes or parts[0] in skip):
+                continue
+            ref = self.catalog.resolve_table(".".join(parts))
+            version, timestamp = _time_travel(table)
+            name, columns = self.view(ref, version, timestamp)
+            alias = table.alias or ref.name
+            replacement = exp.to_table(name)
+            replacement.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+            table.replace(replacement)
+            used.append((name, columns))
+        return used
+
+    def _create(self, name: str, location: str, snapshot: Snapshot) -> None:
+        if not snapshot.files:
+            self.conn.register(name, snapshot.schema.empty_table())
+        elif snapshot.plain_parquet and not snapshot.partition_by:
+            files = ", ".join(_literal(path_of(f)) for f in snapshot.files)
+            columns = ", ".join(_ident(c) for c in snapshot.schema.names)
+            self.conn.execute(
+                f"CREATE OR REPLACE VIEW {_ident(name)} AS "
+                f"SELECT {columns} FROM read_parquet([{files}])"
+            )
+        else:  # partitioned, on S3, or needing a Delta-aware reader
+            dataset = self.storage.dataset(location, version=snapshot.version)
+            self.conn.register(name, dataset)
+
+
+def _time_travel(table: exp.Table) -> tuple[int | None, datetime | None]:
+    version = table.args.get("version")
+    if version is None:
+        return None, None
+    table.set("version", None)
+    value = version.expression
+    if version.name.upper() == "VERSION":
+        try:
+            return int(value.name), None
+        except ValueError:
+            raise InvalidInputError(f"VERSION AS OF needs a number, got {value.sql()}") from None
+    try:
+        return None, datetime.fromisoformat(value.name)
+    except ValueError:
+        raise InvalidInputError(
+            f"TIMESTAMP AS OF needs a timestamp such as '2026-01-31 12:00:00', got {value.sql()}"
+        ) from None
+
+
+def _spark_type(dtype: pa.DataType) -> str:
+    from brickyard.arrow.types import type_text
+
+    return type_text(dtype)
+
+
+def path_of(uri: str) -> str:
+    return uri[len("file://") :] if uri.startswith("file://") else uri
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def columns_mapping(schema: pa.Schema) -> dict[str, Any]:
+    return {f.name: _spark_type(f.type) for f in schema}

@@ -1,0 +1,186 @@
+"""Spark SQL statements that change the catalog: run through the catalog service, not DuckDB.
+
+Every write is one Delta commit through the catalog, whichever engine produced the rows.
+Queries inside statements (CTAS, INSERT ... SELECT) run on DuckDB through the session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from brickyard.domain.errors import InvalidInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from brickyard.adapters.duckdb_engine.session import BrickyardSession
+
+_OK = pa.table({"result": pa.array([], pa.string())})
+
+
+def run_statement(session: BrickyardSession, statement: exp.Expr) -> pa.Table | None:
+    """Run ``statement`` if it is catalog DDL/DML and return its result; None for queries."""
+    catalog = session.ws.catalog
+    if isinstance(statement, exp.Use):
+        return _use(session, statement)
+    if isinstance(statement, exp.Create):
+        kind = (statement.args.get("kind") or "").upper()
+        if kind in {"SCHEMA", "DATABASE"}:
+            name = ".".join(p.name for p in statement.this.parts)
+            catalog.create_schema(name, if_not_exists=bool(statement.args.get("exists")))
+            return _OK
+        if kind == "TABLE":
+            return _create_table(session, statement)
+        return None
+    if isinstance(statement, exp.Drop):
+        return _drop(session, statement)
+    if isinstance(statement, exp.Insert):
+        return _insert(session, statement)
+    if isinstance(statement, exp.Delete):
+        table = catalog.table(_name(statement.this))
+        where = statement.args.get("where")
+        metrics = table.delete(where.this.sql(dialect="spark") if where else None)
+        return pa.table({"num_affected_rows": [int(metrics.get("num_deleted_rows", 0))]})
+    if isinstance(statement, exp.Describe):
+        return _describe(session, statement)
+    return None
+
+
+def _name(table: exp.Expr) -> str:
+    if isinstance(table, exp.Schema):
+        table = table.this
+    if not isinstance(table, exp.Table):
+        raise InvalidInputError(f"expected a table name, got {table.sql(dialect='spark')}")
+    return ".".join(part.name for part in table.parts)
+
+
+def _use(session: BrickyardSession, statement: exp.Use) -> pa.Table:
+    parts = [p.name for p in statement.this.parts] if statement.this else []
+    kind = (statement.args.get("kind") or "").upper()
+    if kind == "CATALOG":
+        session.ws.catalog.use(catalog=parts[-1])
+    else:
+        session.ws.catalog.use(schema=".".join(parts))
+    return _OK
+
+
+def _create_table(session: BrickyardSession, statement: exp.Create) -> pa.Table:
+    catalog = session.ws.catalog
+    name = _name(statement.this)
+    exists = catalog.table_exists(name)
+    if exists and statement.args.get("exists"):
+        return _OK
+    if exists and not statement.args.get("replace"):
+        raise InvalidInputError(
+            f"table '{catalog.resolve_table(name).full_name}' already exists; use CREATE OR "
+            "REPLACE TABLE, CREATE TABLE IF NOT EXISTS or INSERT INTO"
+        )
+    partitions = _partitions(statement)
+    comment = _comment(statement)
+    if statement.expression is not None:  # CREATE TABLE ... AS SELECT
+        data: Any = session.query_arrow(statement.expression)
+    elif isinstance(statement.this, exp.Schema):
+        data = ", ".join(
+            f"{col.name} {col.args['kind'].sql(dialect='spark')}"
+            + (
+                " NOT NULL"
+                if any(isinstance(c.kind, exp.NotNullColumnConstraint) for c in col.constraints)
+                else ""
+            )
+            for col in statement.this.expressions
+            if isinstance(col, exp.ColumnDef)
+        )
+    else:
+        raise InvalidInputError("CREATE TABLE needs columns or AS SELECT")
+    if exists:  # CREATE OR REPLACE: a new version of the same table, as Delta does
+        table = catalog.table(name)
+        if isinstance(data, str):
+            from brickyard.arrow.types import parse_ddl
+
+            data = parse_ddl(data).empty_table()
+        table.overwrite(data, overwrite_schema=True)
+        return _OK
+    catalog.create_table(name, data, comment=comment, partition_by=partitions)
+    return _OK
+
+
+def _partitions(statement: exp.Create) -> list[str]:
+    properties = statement.args.get("properties")
+    if not properties:
+        return []
+    for prop in properties.expressions:
+        if isinstance(prop, exp.PartitionedByProperty):
+            value = prop.this
+            columns = value.expressions if isinstance(value, (exp.Schema, exp.Tuple)) else [value]
+            return [c.name for c in columns]
+    return []
+
+
+def _comment(statement: exp.Create) -> str | None:
+    properties = statement.args.get("properties")
+    for prop in properties.expressions if properties else []:
+        if isinstance(prop, exp.SchemaCommentProperty):
+            return str(prop.this.name)
+    return None
+
+
+def _drop(session: BrickyardSession, statement: exp.Drop) -> pa.Table | None:
+    catalog = session.ws.catalog
+    kind = (statement.args.get("kind") or "").upper()
+    targets = statement.args.get("tables") or [statement.this]
+    name = _name(targets[0])
+    if kind == "TABLE":
+        catalog.drop_table(name, if_exists=bool(statement.args.get("exists")))
+        return _OK
+    if kind in {"SCHEMA", "DATABASE"}:
+        try:
+            catalog.drop_schema(name, force=bool(statement.args.get("cascade")))
+        except NotFoundError:
+            if not statement.args.get("exists"):
+                raise
+        return _OK
+    return None
+
+
+def _insert(session: BrickyardSession, statement: exp.Insert) -> pa.Table:
+    target = statement.this
+    table = session.ws.catalog.table(_name(target))
+    data = session.query_arrow(statement.expression)
+    names = table.schema.names
+    if isinstance(target, exp.Schema):  # INSERT INTO t (a, b) SELECT ...
+        listed = [c.name for c in target.expressions]
+        data = data.rename_columns(listed)
+    elif data.num_columns == len(names):  # by position, as Spark SQL inserts
+        data = data.rename_columns(names)
+    if statement.args.get("overwrite"):
+        table.overwrite(data)
+    else:
+        table.append(data)
+    return pa.table({"num_affected_rows": [data.num_rows], "num_inserted_rows": [data.num_rows]})
+
+
+def _describe(session: BrickyardSession, statement: exp.Describe) -> pa.Table:
+    table = session.ws.catalog.table(_name(statement.this))
+    style = (statement.args.get("style") or "").upper()
+    if style == "HISTORY":
+        entries = table.history()
+        return pa.table(
+            {
+                "version": [h.version for h in entries],
+                "timestamp": pa.array([h.timestamp for h in entries], pa.timestamp("ms", tz="UTC")),
+                "userName": [h.user for h in entries],
+                "operation": [h.operation for h in entries],
+                "operationParameters": [
+                    {str(k): str(v) for k, v in h.parameters.items()} for h in entries
+                ],
+            }
+        )
+    columns = table.info.columns
+    return pa.table(
+        {
+            "col_name": [c.name for c in columns],
+            "data_type": [c.type_text for c in columns],
+            "comment": [c.comment for c in columns],
+        }
+    )

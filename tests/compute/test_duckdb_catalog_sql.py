@@ -1,0 +1,141 @@
+"""Spark SQL and the DataFrame API on DuckDB, with the catalog as the namespace."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+import brickyard
+from brickyard import AlreadyExistsError, InvalidInputError, NotFoundError
+
+
+def ws_of(spark: Any) -> brickyard.Workspace:
+    return spark.ws  # type: ignore[no-any-return]
+
+
+def test_catalog_tables_are_queryable_by_one_two_and_three_part_names(spark: Any) -> None:
+    assert spark.sql("SELECT count(*) AS n FROM main.default.orders").collect()[0].n == 5000
+    assert spark.sql("SELECT count(*) AS n FROM default.orders").collect()[0].n == 5000
+    joined = spark.sql(
+        "SELECT p.category, sum(o.quantity) AS q FROM orders o "
+        "JOIN main.default.products p ON o.product_id = p.product_id GROUP BY p.category"
+    ).collect()
+    assert (
+        sum(r.q for r in joined)
+        == ws_of(spark).catalog.table("orders").to_arrow().column("quantity").to_numpy().sum()
+    )
+
+
+def test_pyspark_imports_resolve_to_the_brickyard_session(spark: Any) -> None:
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F  # noqa: N812
+
+    assert SparkSession.builder.getOrCreate() is spark
+    revenue = (
+        spark.table("main.default.orders")
+        .join(spark.table("products"), "product_id")
+        .groupBy("category")
+        .agg(F.sum(F.col("quantity") * F.col("price")).alias("revenue"))
+        .orderBy("category")
+        .collect()
+    )
+    assert len(revenue) == 6
+    assert isinstance(revenue[0].revenue, Decimal)  # Spark keeps decimals, not floats
+
+
+def test_ctas_insert_delete_and_time_travel_go_through_the_catalog(spark: Any) -> None:
+    spark.sql("CREATE SCHEMA IF NOT EXISTS main.analytics")
+    spark.sql(
+        "CREATE TABLE main.analytics.by_category AS SELECT category, count(*) AS n "
+        "FROM products GROUP BY category"
+    )
+    table = ws_of(spark).catalog.table("main.analytics.by_category")
+    assert table.version == 0
+    assert [c.type_text for c in table.info.columns] == ["string", "bigint"]
+    spark.sql("INSERT INTO main.analytics.by_category VALUES ('extra', 1)")
+    assert table.version == 1
+    assert spark.table("main.analytics.by_category").count() == 7
+    assert (
+        spark.sql("SELECT count(*) AS n FROM main.analytics.by_category VERSION AS OF 0")
+        .collect()[0]
+        .n
+        == 6
+    )
+    assert spark.read.option("versionAsOf", 0).table("main.analytics.by_category").count() == 6
+    spark.sql("DELETE FROM main.analytics.by_category WHERE category = 'extra'")
+    assert table.version == 2
+    history = spark.sql("DESCRIBE HISTORY main.analytics.by_category").collect()
+    assert [h.operation for h in history] == ["DELETE", "WRITE", "WRITE"]
+    spark.sql("USE main.analytics")
+    assert spark.sql("SELECT count(*) AS n FROM by_category").collect()[0].n == 6
+    spark.sql("DROP TABLE main.analytics.by_category")
+    with pytest.raises(NotFoundError):
+        ws_of(spark).catalog.table("main.analytics.by_category")
+
+
+def test_create_table_with_columns_and_insert_overwrite(spark: Any) -> None:
+    spark.sql("CREATE TABLE t (id INT NOT NULL, price DECIMAL(10,2)) USING DELTA")
+    info = ws_of(spark).catalog.table_info("t")
+    assert [(c.name, c.type_text, c.nullable) for c in info.columns] == [
+        ("id", "int", False),
+        ("price", "decimal(10,2)", True),
+    ]
+    spark.sql("INSERT INTO t VALUES (1, 2.50), (2, 3.75)")
+    spark.sql("INSERT OVERWRITE t SELECT 3, 1.00")
+    rows = spark.table("t").collect()
+    assert [(r.id, r.price) for r in rows] == [(3, Decimal("1.00"))]
+    with pytest.raises(InvalidInputError, match="already exists"):
+        spark.sql("CREATE TABLE t (id INT)")
+    spark.sql("CREATE TABLE IF NOT EXISTS t (id INT)")
+    spark.sql("CREATE OR REPLACE TABLE t AS SELECT 'x' AS label")
+    assert spark.table("t").columns == ["label"]
+
+
+def test_save_as_table_modes_and_insert_into(spark: Any) -> None:
+    df = spark.createDataFrame([(1, "a"), (2, "b")], ["id", "name"])
+    df.write.saveAsTable("main.default.people")
+    with pytest.raises(AlreadyExistsError, match="mode"):
+        df.write.saveAsTable("main.default.people")
+    df.write.mode("append").saveAsTable("main.default.people")
+    df.write.mode("ignore").saveAsTable("main.default.people")
+    table = ws_of(spark).catalog.table("people")
+    assert table.to_arrow().num_rows == 4
+    df.write.mode("overwrite").saveAsTable("people")
+    assert table.to_arrow().num_rows == 2
+    df.write.insertInto("people")
+    assert table.version == 3
+    df.write.partitionBy("name").saveAsTable("people_by_name")
+    assert ws_of(spark).catalog.table("people_by_name").describe().partition_by == ("name",)
+
+
+def test_bad_sql_and_unknown_tables_are_explained(spark: Any) -> None:
+    with pytest.raises(InvalidInputError, match=r"SQL syntax error at line 2, column \d+"):
+        spark.sql("SELECT a,\n FROM t WHERE")
+    with pytest.raises(NotFoundError, match="did you mean: main.default.orders"):
+        spark.sql("SELECT * FROM main.default.ordrs")
+
+
+def test_a_failing_ctas_query_creates_nothing(spark: Any) -> None:
+    with pytest.raises(InvalidInputError, match="(?i)out of range|overflow"):
+        spark.sql("CREATE TABLE broken AS SELECT order_id * 9223372036854775807 AS v FROM orders")
+    assert not ws_of(spark).catalog.table_exists("broken")
+
+
+def test_tables_written_elsewhere_are_read_at_their_latest_version(spark: Any) -> None:
+    ws = ws_of(spark)
+    table = ws.catalog.create_table("events", pa.table({"id": [1, 2]}))
+    assert spark.table("events").count() == 2
+    table.append(pa.table({"id": [3]}))
+    assert spark.table("events").count() == 3
+    assert spark.sql("SELECT max(id) AS m FROM events").collect()[0].m == 3
+
+
+def test_engine_choice_is_checked(spark: Any) -> None:
+    with pytest.raises(brickyard.ConfigError, match="unknown engine 'hive'"):
+        brickyard.spark(engine="hive", home=ws_of(spark).home)
+    with pytest.raises(brickyard.ConfigError, match="one engine per process"):
+        brickyard.spark(engine="spark", home=ws_of(spark).home)
+    assert brickyard.spark(home=ws_of(spark).home) is spark  # same workspace: same session
