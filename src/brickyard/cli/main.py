@@ -12,6 +12,7 @@ from rich.markup import escape
 from brickyard.cli.catalog_cmds import catalog_app, schema_app
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
 from brickyard.cli.output import OutputFormat, emit, err_console, say
+from brickyard.cli.sql_cmd import sql as sql_command
 from brickyard.cli.table_cmds import table_app
 from brickyard.cli.tokens_cmds import tokens_app
 from brickyard.config import default_home
@@ -26,6 +27,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(schema_app, name="schema")
 app.add_typer(table_app, name="table")
 app.add_typer(tokens_app, name="tokens")
+app.command(name="sql")(sql_command)
 
 _debug = False
 
@@ -105,7 +107,7 @@ def run() -> None:
     except BrickyardError as exc:
         if _debug:
             raise
-        err_console.print("[bold red]Error:[/] " + escape(str(exc)), highlight=False)
+        err_console.print("[bold red]Error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True)
         sys.exit(1)
     except typer.Abort:
         err_console.print("Aborted.")

@@ -16,7 +16,8 @@ from brickyard.domain.errors import InvalidInputError, NotFoundError
 if TYPE_CHECKING:
     from brickyard.adapters.duckdb_engine.session import BrickyardSession
 
-_OK = pa.table({"result": pa.array([], pa.string())})
+STATEMENT_DONE = "result"  # the one (empty) column of a statement that returns no rows
+_OK = pa.table({STATEMENT_DONE: pa.array([], pa.string())})
 
 
 def run_statement(session: BrickyardSession, statement: exp.Expr) -> pa.Table | None:
