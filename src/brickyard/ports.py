@@ -17,6 +17,7 @@ from brickyard.domain.catalog import (
     TableInfo,
     TokenInfo,
 )
+from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import SchemaRef, TableRef
 
 WriteMode = Literal["append", "overwrite"]
@@ -102,6 +103,18 @@ class TableStorage(Protocol):
     ) -> pa.Schema: ...
     def merge(
         self, location: str, data: pa.RecordBatchReader, on: Sequence[str]
+    ) -> dict[str, Any]: ...
+    def merge_when(
+        self,
+        location: str,
+        data: pa.RecordBatchReader,
+        predicate: str,
+        clauses: Sequence[MergeClause],
+        source_alias: str = "s",
+        target_alias: str = "t",
+    ) -> dict[str, Any]: ...
+    def update(
+        self, location: str, assignments: dict[str, str], predicate: str | None
     ) -> dict[str, Any]: ...
     def delete(self, location: str, predicate: str | None) -> dict[str, Any]: ...
     def read(

@@ -139,3 +139,55 @@ def test_engine_choice_is_checked(spark: Any) -> None:
     with pytest.raises(brickyard.ConfigError, match="one engine per process"):
         brickyard.spark(engine="spark", home=ws_of(spark).home)
     assert brickyard.spark(home=ws_of(spark).home) is spark  # same workspace: same session
+
+
+def test_merge_into_upserts_with_star_clauses(spark: Any) -> None:
+    ws = ws_of(spark)
+    ws.catalog.create_table("target", pa.table({"id": [1, 2], "v": ["a", "b"]}))
+    ws.catalog.create_table("changes", pa.table({"id": [2, 3], "v": ["B", "c"]}))
+    spark.sql(
+        "MERGE INTO main.default.target t USING changes s ON t.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
+    )
+    rows = sorted((r.id, r.v) for r in spark.table("target").collect())
+    assert rows == [(1, "a"), (2, "B"), (3, "c")]
+    assert ws.catalog.table("target").history(1)[0].operation == "MERGE"
+
+
+def test_merge_into_with_conditions_expressions_and_deletes(spark: Any) -> None:
+    ws = ws_of(spark)
+    ws.catalog.create_table("stock", pa.table({"sku": [1, 2, 3], "qty": [10, 5, 7]}))
+    spark.sql(
+        "MERGE INTO stock AS t "
+        "USING (SELECT * FROM VALUES (1, 3, false), (2, 5, true), (4, 9, false) AS m(sku, sold, gone)) AS s "
+        "ON t.sku = s.sku "
+        "WHEN MATCHED AND s.gone THEN DELETE "
+        "WHEN MATCHED THEN UPDATE SET qty = t.qty - s.sold "
+        "WHEN NOT MATCHED THEN INSERT (sku, qty) VALUES (s.sku, s.sold) "
+        "WHEN NOT MATCHED BY SOURCE THEN UPDATE SET qty = 0"
+    )
+    rows = sorted((r.sku, r.qty) for r in spark.table("stock").collect())
+    assert rows == [(1, 7), (3, 0), (4, 9)]
+
+
+def test_merge_with_duplicate_source_keys_fails_and_changes_nothing(spark: Any) -> None:
+    ws = ws_of(spark)
+    table = ws.catalog.create_table("t", pa.table({"id": [1], "v": ["a"]}))
+    with pytest.raises(InvalidInputError, match="same merge key|several rows"):
+        spark.sql(
+            "MERGE INTO t USING (SELECT * FROM VALUES (1, 'x'), (1, 'y') AS d(id, v)) s "
+            "ON t.id = s.id WHEN MATCHED THEN UPDATE SET *"
+        )
+    assert table.version == 0
+
+
+def test_update_sets_columns_where_the_condition_holds(spark: Any) -> None:
+    ws = ws_of(spark)
+    table = ws.catalog.create_table("prices", pa.table({"id": [1, 2], "price": [10.0, 20.0]}))
+    result = spark.sql("UPDATE prices SET price = price * 2 WHERE id = 2").collect()
+    assert result[0].num_affected_rows == 1
+    assert sorted((r.id, r.price) for r in spark.table("prices").collect()) == [(1, 10.0), (2, 40.0)]
+    assert table.history(1)[0].operation == "UPDATE"
+    with pytest.raises(InvalidInputError, match="unknown column"):
+        spark.sql("UPDATE prices SET nope = 1")
+    assert table.version == 1

@@ -25,6 +25,7 @@ from brickyard.domain.errors import (
     SchemaMismatchError,
     StorageError,
 )
+from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import TableRef
 from brickyard.ports import WriteMode
 
@@ -163,6 +164,50 @@ class DeltaStorage:
                 .execute()
             )
         return metrics
+
+    def merge_when(
+        self,
+        location: str,
+        data: pa.RecordBatchReader,
+        predicate: str,
+        clauses: Sequence[MergeClause],
+        source_alias: str = "s",
+        target_alias: str = "t",
+    ) -> dict[str, Any]:
+        """A general MERGE: any ON condition and WHEN clauses, in one commit."""
+        if not clauses:
+            raise InvalidInputError("MERGE needs at least one WHEN clause")
+        table = self._open(location)
+        with DeltaErrors(location, predicate=predicate):
+            merger = table.merge(
+                data,
+                predicate=predicate,
+                source_alias=source_alias,
+                target_alias=target_alias,
+                commit_properties=self._commit,
+            )
+            for clause in clauses:
+                merger = _add_clause(merger, clause)
+            metrics: dict[str, Any] = merger.execute()
+        return metrics
+
+    def update(
+        self, location: str, assignments: dict[str, str], predicate: str | None
+    ) -> dict[str, Any]:
+        """``UPDATE ... SET col = expr [WHERE predicate]`` in one commit."""
+        if not assignments:
+            raise InvalidInputError("UPDATE needs at least one column to set")
+        table = self._open(location)
+        unknown = [c for c in assignments if c not in _arrow_schema(table).names]
+        if unknown:
+            raise InvalidInputError(
+                f"UPDATE sets unknown column(s) {unknown}; the table has {_arrow_schema(table).names}"
+            )
+        with DeltaErrors(location, predicate=predicate or ", ".join(assignments.values())):
+            result: dict[str, Any] = table.update(
+                updates=assignments, predicate=predicate, commit_properties=self._commit
+            )
+        return result
 
     def delete(self, location: str, predicate: str | None) -> dict[str, Any]:
         table = self._open(location)
@@ -308,6 +353,26 @@ class DeltaStorage:
             with DeltaErrors(location):
                 table.load_as_version(timestamp)
         return table
+
+
+def _add_clause(merger: Any, clause: MergeClause) -> Any:
+    every = clause.assignments is None
+    when, action, condition = clause.when, clause.action, clause.condition
+    if when == "matched" and action == "update":
+        if every:
+            return merger.when_matched_update_all(predicate=condition)
+        return merger.when_matched_update(clause.assignments, predicate=condition)
+    if when == "matched":
+        return merger.when_matched_delete(predicate=condition)
+    if when == "not_matched":
+        if every:
+            return merger.when_not_matched_insert_all(predicate=condition)
+        return merger.when_not_matched_insert(clause.assignments, predicate=condition)
+    if action == "update":
+        return merger.when_not_matched_by_source_update(
+            clause.assignments or {}, predicate=condition
+        )
+    return merger.when_not_matched_by_source_delete(predicate=condition)
 
 
 def _check_common_columns(target: pa.Schema, incoming: pa.Schema) -> None:

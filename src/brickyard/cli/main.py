@@ -107,7 +107,9 @@ def run() -> None:
     except BrickyardError as exc:
         if _debug:
             raise
-        err_console.print("[bold red]Error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True)
+        err_console.print(
+            "[bold red]Error:[/] " + escape(str(exc)), highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except typer.Abort:
         err_console.print("Aborted.")

@@ -13,6 +13,7 @@ from brickyard.arrow.data import to_reader
 from brickyard.arrow.types import columns_of
 from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo, validate_tags
 from brickyard.domain.errors import BrickyardError, InvalidInputError
+from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import TableRef
 
 if TYPE_CHECKING:
@@ -131,6 +132,29 @@ class Table:
         keys = [on] if isinstance(on, str) else list(on)
         info = self.info
         metrics = self._catalog.storage.merge(info.storage_location, to_reader(data), keys)
+        self._sync(info)
+        return metrics
+
+    def merge_when(
+        self,
+        data: Any,
+        condition: str,
+        clauses: Sequence[MergeClause],
+        source_alias: str = "s",
+        target_alias: str = "t",
+    ) -> dict[str, Any]:
+        """SQL MERGE semantics: ``condition`` joins target and source; clauses say what to do."""
+        info = self.info
+        metrics = self._catalog.storage.merge_when(
+            info.storage_location, to_reader(data), condition, clauses, source_alias, target_alias
+        )
+        self._sync(info)
+        return metrics
+
+    def update(self, assignments: dict[str, str], where: str | None = None) -> dict[str, Any]:
+        """Set columns to SQL expressions (``{"price": "price * 1.1"}``) where ``where`` holds."""
+        info = self.info
+        metrics = self._catalog.storage.update(info.storage_location, assignments, where)
         self._sync(info)
         return metrics
 

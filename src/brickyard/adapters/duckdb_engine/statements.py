@@ -12,6 +12,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from brickyard.domain.errors import InvalidInputError, NotFoundError
+from brickyard.domain.merge import MergeClause
 
 if TYPE_CHECKING:
     from brickyard.adapters.duckdb_engine.session import BrickyardSession
@@ -43,9 +44,65 @@ def run_statement(session: BrickyardSession, statement: exp.Expr) -> pa.Table | 
         where = statement.args.get("where")
         metrics = table.delete(where.this.sql(dialect="spark") if where else None)
         return pa.table({"num_affected_rows": [int(metrics.get("num_deleted_rows", 0))]})
+    if isinstance(statement, exp.Update):
+        table = catalog.table(_name(statement.this))
+        where = statement.args.get("where")
+        assignments = {e.this.name: _sql(e.expression) for e in statement.expressions}
+        metrics = table.update(assignments, _sql(where.this) if where else None)
+        return pa.table({"num_affected_rows": [int(metrics.get("num_updated_rows", 0))]})
     if isinstance(statement, exp.Describe):
         return _describe(session, statement)
+    if isinstance(statement, exp.Merge):
+        return _merge(session, statement)
     return None
+
+
+def _merge(session: BrickyardSession, statement: exp.Merge) -> pa.Table:
+    target = statement.this
+    table = session.ws.catalog.table(_name(target))
+    target_alias = target.alias or target.name
+    using = statement.args["using"]
+    source_alias = using.alias or (using.name if isinstance(using, exp.Table) else "source")
+    query = using.this if isinstance(using, exp.Subquery) else exp.select("*").from_(using.copy())
+    if isinstance(query, exp.Expr) and query.args.get("alias"):
+        query.set("alias", None)
+    source = session.query_arrow(query)
+    clauses = [_clause(when) for when in statement.args["whens"].expressions]
+    metrics = table.merge_when(
+        source, _sql(statement.args["on"]), clauses, source_alias, target_alias
+    )
+    affected = sum(
+        int(metrics.get(k, 0))
+        for k in ("num_target_rows_updated", "num_target_rows_inserted", "num_target_rows_deleted")
+    )
+    return pa.table({"num_affected_rows": [affected]})
+
+
+def _clause(when: exp.When) -> MergeClause:
+    kind = (
+        "not_matched_by_source"
+        if when.args.get("source")
+        else ("matched" if when.args.get("matched") else "not_matched")
+    )
+    condition = when.args.get("condition")
+    then = when.args["then"]
+    text = _sql(condition) if condition is not None else None
+    if isinstance(then, exp.Update):
+        stars = [e for e in then.expressions if isinstance(e, exp.Star)]
+        assignments = None if stars else {e.this.name: _sql(e.expression) for e in then.expressions}
+        return MergeClause(kind, "update", text, assignments)  # type: ignore[arg-type]
+    if isinstance(then, exp.Insert):
+        if isinstance(then.this, exp.Star):
+            return MergeClause(kind, "insert", text, None)  # type: ignore[arg-type]
+        columns = [c.name for c in then.this.expressions]
+        values = [_sql(v) for v in then.expression.expressions]
+        return MergeClause(kind, "insert", text, dict(zip(columns, values, strict=True)))  # type: ignore[arg-type]
+    return MergeClause(kind, "delete", text)  # type: ignore[arg-type]
+
+
+def _sql(expression: exp.Expr) -> str:
+    # delta-rs evaluates MERGE expressions with DataFusion, whose SQL is PostgreSQL-like.
+    return expression.sql(dialect="postgres")
 
 
 def _name(table: exp.Expr) -> str:
