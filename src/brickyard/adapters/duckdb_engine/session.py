@@ -136,6 +136,16 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         self.views = SnapshotViews(connection, ws.catalog)
         BrickyardSession._active = self
 
+    @classmethod
+    def getActiveSession(cls) -> BrickyardSession | None:  # type: ignore[override]  # noqa: N802
+        return cls._active
+
+    @classmethod
+    def active(cls) -> BrickyardSession:
+        if cls._active is None:
+            raise InvalidInputError("no active Brickyard session: call brickyard.spark() first")
+        return cls._active
+
     def stop(self) -> None:
         """End the session and close its workspace; brickyard.spark() makes a new one."""
         super().stop()
