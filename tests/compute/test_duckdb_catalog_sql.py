@@ -186,7 +186,10 @@ def test_update_sets_columns_where_the_condition_holds(spark: Any) -> None:
     table = ws.catalog.create_table("prices", pa.table({"id": [1, 2], "price": [10.0, 20.0]}))
     result = spark.sql("UPDATE prices SET price = price * 2 WHERE id = 2").collect()
     assert result[0].num_affected_rows == 1
-    assert sorted((r.id, r.price) for r in spark.table("prices").collect()) == [(1, 10.0), (2, 40.0)]
+    assert sorted((r.id, r.price) for r in spark.table("prices").collect()) == [
+        (1, 10.0),
+        (2, 40.0),
+    ]
     assert table.history(1)[0].operation == "UPDATE"
     with pytest.raises(InvalidInputError, match="unknown column"):
         spark.sql("UPDATE prices SET nope = 1")

@@ -15,10 +15,16 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 from sqlframe.base.types import Row
-from sqlframe.duckdb import DuckDBDataFrameReader, DuckDBDataFrameWriter, DuckDBSession
+from sqlframe.duckdb import (
+    DuckDBDataFrame,
+    DuckDBDataFrameReader,
+    DuckDBDataFrameWriter,
+    DuckDBSession,
+)
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
 from brickyard.adapters.duckdb_engine.statements import run_statement
 from brickyard.domain.errors import AlreadyExistsError, InvalidInputError
@@ -42,8 +48,18 @@ def spark_types(data: pa.Table) -> pa.Table:
     return data if schema == data.schema else data.cast(schema)
 
 
+class BrickyardDataFrame(DuckDBDataFrame):
+    """sqlframe's DataFrame plus the PySpark methods it lacks."""
+
+    def selectExpr(self, *exprs: str | list[str]) -> Any:
+        from sqlframe.duckdb import functions
+
+        flat = [e for item in exprs for e in ([item] if isinstance(item, str) else item)]
+        return self.select(*[functions.expr(e) for e in flat])
+
+
 class BrickyardReader(DuckDBDataFrameReader):
-    def table(self, tableName: str) -> Any:  # noqa: N803 - PySpark's name
+    def table(self, tableName: str) -> Any:
         session = cast(BrickyardSession, self.session)
         if df := session.temp_views.get(tableName):
             return df
@@ -63,7 +79,7 @@ class BrickyardWriter(DuckDBDataFrameWriter):
 
     _partition_by: ClassVar[tuple[str, ...]] = ()
 
-    def partitionBy(self, *cols: str | list[str]) -> BrickyardWriter:  # noqa: N802
+    def partitionBy(self, *cols: str | list[str]) -> BrickyardWriter:
         flat: list[str] = []
         for col in cols:
             flat.extend([col] if isinstance(col, str) else col)
@@ -71,7 +87,7 @@ class BrickyardWriter(DuckDBDataFrameWriter):
         copied._partition_by = tuple(flat)  # type: ignore[misc]
         return copied
 
-    def saveAsTable(  # noqa: N802
+    def saveAsTable(
         self, name: str, format: str | None = None, mode: str | None = None, **options: Any
     ) -> BrickyardWriter:
         if format not in (None, "delta"):
@@ -97,7 +113,7 @@ class BrickyardWriter(DuckDBDataFrameWriter):
             )
         return self
 
-    def insertInto(self, tableName: str, overwrite: bool | None = None) -> BrickyardWriter:  # noqa: N802, N803
+    def insertInto(self, tableName: str, overwrite: bool | None = None) -> BrickyardWriter:
         table = cast(BrickyardSession, self._session).ws.catalog.table(tableName)
         data = spark_types(self._df.toArrow())
         if not self._by_name and data.num_columns == len(table.schema.names):
@@ -112,9 +128,11 @@ class BrickyardWriter(DuckDBDataFrameWriter):
 class BrickyardSession(DuckDBSession):  # type: ignore[misc]
     """The PySpark ``SparkSession`` API on DuckDB over one Brickyard workspace."""
 
+    _df = BrickyardDataFrame
     _reader = BrickyardReader
     _writer = BrickyardWriter
     _active: ClassVar[BrickyardSession | None] = None
+    _frames: ClassVar[int] = 0  # names of Arrow data registered in DuckDB
 
     class Builder(DuckDBSession.Builder):  # type: ignore[misc]
         @cached_property
@@ -137,7 +155,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         BrickyardSession._active = self
 
     @classmethod
-    def getActiveSession(cls) -> BrickyardSession | None:  # type: ignore[override]  # noqa: N802
+    def getActiveSession(cls) -> BrickyardSession | None:  # type: ignore[override]
         return cls._active
 
     @classmethod
@@ -154,7 +172,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             self.ws.close()
 
     # -- SQL ------------------------------------------------------------------------------
-    def _sql(self, sqlQuery: Any, dialect: Any = None, qualify: bool = True) -> Any:  # noqa: N803
+    def _sql(self, sqlQuery: Any, dialect: Any = None, qualify: bool = True) -> Any:
         expression = self._parse(sqlQuery) if isinstance(sqlQuery, str) else sqlQuery
         result = run_statement(self, expression)
         if result is not None:
@@ -162,6 +180,16 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         for name, columns in self.views.rewrite(expression, set(self.temp_views)):
             self.catalog.add_table(name, columns)
         return super()._sql(expression, dialect=dialect, qualify=qualify)
+
+    def createDataFrame(
+        self,
+        data: Any,
+        schema: Any = None,
+        samplingRatio: Any = None,
+        verifySchema: Any = None,
+    ) -> Any:
+        """Rows, dicts, pandas, polars or Arrow; schema as StructType, DDL or column names."""
+        return self.dataframe_from_arrow(to_arrow_frame(data, schema))
 
     def query_arrow(self, query: exp.Expr) -> pa.Table:
         """Run a query (part of a statement) on DuckDB; Arrow out, Spark types kept."""
@@ -173,7 +201,8 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             raise InvalidInputError(f"the query failed: {exc}") from exc
 
     def dataframe_from_arrow(self, data: pa.Table) -> Any:
-        name = f"__by_result_{id(data):x}"
+        BrickyardSession._frames += 1
+        name = f"__by_frame_{BrickyardSession._frames}"
         self._conn.register(name, data)
         from brickyard.arrow.types import type_text
 
