@@ -54,7 +54,16 @@ def _activate_pyspark_imports(session: Any) -> None:
     import sqlframe.duckdb
     import sqlframe.duckdb.session
 
+    from brickyard.adapters.duckdb_engine import udf
+
     sqlframe.activate("duckdb")
+    import importlib
+
+    # After activate(), pyspark.sql.functions is sqlframe's module file loaded under that name.
+    for module in ("sqlframe.duckdb.functions", "pyspark.sql.functions"):
+        functions = importlib.import_module(module)
+        for name in ("udf", "pandas_udf"):  # PySpark has them; sqlframe does not
+            setattr(functions, name, getattr(udf, name))
     session_class = type(session)
     sqlframe.duckdb.SparkSession = session_class  # type: ignore[attr-defined]
     sqlframe.duckdb.session.SparkSession = session_class  # type: ignore[attr-defined]

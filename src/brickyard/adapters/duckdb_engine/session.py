@@ -27,6 +27,7 @@ from sqlglot.errors import ParseError
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
 from brickyard.adapters.duckdb_engine.statements import run_statement
+from brickyard.adapters.duckdb_engine.udf import UDFRegistration
 from brickyard.domain.errors import AlreadyExistsError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
     """The PySpark ``SparkSession`` API on DuckDB over one Brickyard workspace."""
 
     _df = BrickyardDataFrame
+    _udf_registration = UDFRegistration  # type: ignore[assignment]
     _reader = BrickyardReader
     _writer = BrickyardWriter
     _active: ClassVar[BrickyardSession | None] = None
