@@ -194,3 +194,15 @@ def test_update_sets_columns_where_the_condition_holds(spark: Any) -> None:
     with pytest.raises(InvalidInputError, match="unknown column"):
         spark.sql("UPDATE prices SET nope = 1")
     assert table.version == 1
+
+
+def test_date_arithmetic_returns_dates_as_in_spark(spark: Any) -> None:
+    import datetime as dt
+
+    row = spark.sql(
+        "SELECT date_add(DATE'2024-01-31', 1) AS a, date_sub(DATE'2024-03-01', 1) AS b, "
+        "add_months(DATE'2024-01-31', 1) AS c"
+    ).collect()[0]
+    assert (row.a, row.b, row.c) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29), dt.date(2024, 2, 29))
+    spark.sql("CREATE TABLE days AS SELECT date_add(DATE'2024-01-31', 1) AS d")
+    assert [c.type_text for c in spark.ws.catalog.table_info("days").columns] == ["date"]

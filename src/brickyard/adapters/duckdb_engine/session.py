@@ -34,6 +34,23 @@ if TYPE_CHECKING:
     from brickyard.workspace import Workspace
 
 
+def spark_semantics(expression: exp.Expr) -> exp.Expr:
+    """Rewrite what DuckDB would type differently from Spark.
+
+    ``date_add``/``date_sub``/``add_months`` are dates in Spark; DuckDB's ``date + INTERVAL``
+    is a timestamp, so the result is cast back to DATE.
+    """
+
+    def fix(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, (exp.TsOrDsAdd, exp.AddMonths)) and not isinstance(
+            node.parent, exp.Cast
+        ):
+            return exp.Cast(this=node, to=exp.DataType.build("date"))
+        return node
+
+    return expression.transform(fix)
+
+
 def spark_types(data: pa.Table) -> pa.Table:
     """DuckDB answers integer sums as HUGEINT (Arrow decimal(38,0)); Spark answers bigint."""
     fields = []
@@ -181,7 +198,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             return self.dataframe_from_arrow(result)
         for name, columns in self.views.rewrite(expression, set(self.temp_views)):
             self.catalog.add_table(name, columns)
-        return super()._sql(expression, dialect=dialect, qualify=qualify)
+        return super()._sql(spark_semantics(expression), dialect=dialect, qualify=qualify)
 
     def createDataFrame(
         self,
@@ -197,6 +214,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         """Run a query (part of a statement) on DuckDB; Arrow out, Spark types kept."""
         query = query.copy()
         self.views.rewrite(query, set(self.temp_views))
+        query = spark_semantics(query)
         try:
             return spark_types(self._conn.sql(query.sql(dialect="duckdb")).to_arrow_table())
         except duckdb.Error as exc:
