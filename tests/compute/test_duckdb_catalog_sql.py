@@ -203,6 +203,23 @@ def test_date_arithmetic_returns_dates_as_in_spark(spark: Any) -> None:
         "SELECT date_add(DATE'2024-01-31', 1) AS a, date_sub(DATE'2024-03-01', 1) AS b, "
         "add_months(DATE'2024-01-31', 1) AS c"
     ).collect()[0]
-    assert (row.a, row.b, row.c) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29), dt.date(2024, 2, 29))
+    assert (row.a, row.b, row.c) == (
+        dt.date(2024, 2, 1),
+        dt.date(2024, 2, 29),
+        dt.date(2024, 2, 29),
+    )
     spark.sql("CREATE TABLE days AS SELECT date_add(DATE'2024-01-31', 1) AS d")
     assert [c.type_text for c in spark.ws.catalog.table_info("days").columns] == ["date"]
+
+
+def test_unnamed_sql_columns_get_spark_names(spark: Any) -> None:
+    df = spark.sql(
+        "SELECT 1 + 1, upper('a'), count(*), category, max(name) FROM products GROUP BY category"
+    )
+    assert df.columns == ["(1 + 1)", "upper(a)", "count(1)", "category", "max(name)"]
+    # As on Databricks, such names can't be Delta column names: CTAS needs aliases.
+    with pytest.raises(brickyard.InvalidNameError, match="invalid column name 'count"):
+        spark.sql(
+            "CREATE TABLE counts AS SELECT category, count(*) FROM products GROUP BY category"
+        )
+    assert not spark.ws.catalog.table_exists("counts")
