@@ -242,13 +242,13 @@ class DeltaStorage:
         filter: Any = None,
     ) -> pa.Table:
         table = self._open(location, version=version, timestamp=timestamp)
-        names = _arrow_schema(table).names
         if columns is not None:
+            names = _arrow_schema(table).names
             unknown = [c for c in columns if c not in names]
             if unknown:
                 raise InvalidInputError(f"unknown column(s) {unknown}; the table has {names}")
         if isinstance(filter, str):
-            return _read_sql(table, columns or names, filter)
+            return _read_sql(table, columns or _arrow_schema(table).names, filter)
         if isinstance(filter, list):
             import pyarrow.parquet as pq  # imported here: it is slow to import and rarely needed
 

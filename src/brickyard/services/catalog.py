@@ -262,6 +262,14 @@ class CatalogService:
     def table_exists(self, name: str | TableRef) -> bool:
         return self.store.get_table(self.resolve_table(name)) is not None
 
+    def table_location(self, name: str | TableRef) -> str:
+        """Where the table's data lives; raises NotFoundError like ``table_info``."""
+        ref = self.resolve_table(name)
+        location = self.store.table_location(ref)
+        if location is None:
+            return self.table_info(ref).storage_location  # raises with close matches
+        return location
+
     def table_info(self, name: str | TableRef) -> TableInfo:
         ref = self.resolve_table(name)
         info = self.store.get_table(ref)

@@ -41,12 +41,16 @@ class Table:
         return self._catalog.table_info(self.ref)
 
     @property
+    def location(self) -> str:
+        return self._catalog.table_location(self.ref)
+
+    @property
     def schema(self) -> pa.Schema:
-        return self._catalog.storage.schema(self.info.storage_location)
+        return self._catalog.storage.schema(self.location)
 
     @property
     def version(self) -> int:
-        return self._catalog.storage.version(self.info.storage_location)
+        return self._catalog.storage.version(self.location)
 
     # -- reads ----------------------------------------------------------------------------
     def to_arrow(
@@ -64,7 +68,7 @@ class Table:
         if version is not None and timestamp is not None:
             raise InvalidInputError("pass either version or timestamp, not both")
         return self._catalog.storage.read(
-            self.info.storage_location,
+            self.location,
             version=version,
             timestamp=_timestamp(timestamp),
             columns=columns,
@@ -75,14 +79,14 @@ class Table:
         """The first ``n`` rows (as of ``version``), without reading the whole table."""
         if n < 0:
             raise InvalidInputError(f"n must be 0 or more, got {n}")
-        return self._catalog.storage.head(self.info.storage_location, n, version)
+        return self._catalog.storage.head(self.location, n, version)
 
     def to_pandas(self, **kwargs: Any) -> Any:
         return self.to_arrow(**kwargs).to_pandas()
 
     def history(self, limit: int | None = None) -> list[HistoryEntry]:
         """Commits, newest first."""
-        return self._catalog.storage.history(self.info.storage_location, limit)
+        return self._catalog.storage.history(self.location, limit)
 
     def describe(self) -> TableDescription:
         info = self.info
