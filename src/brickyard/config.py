@@ -26,7 +26,11 @@ DEFAULTS: dict[str, Any] = {
     "metadata": {"url": ""},
     "storage": {"warehouse": "warehouse", "options": {}},
     "server": {"host": "127.0.0.1", "port": 8585, "auth": False},
-    "engine": {"default": "duckdb", "spark": {"master": "local[*]", "remote": ""}},
+    "engine": {
+        "default": "duckdb",
+        "duckdb": {"memory_limit": "60%", "temp_directory": "tmp/duckdb", "threads": 0},
+        "spark": {"master": "local[*]", "remote": ""},
+    },
     "jobs": {"dir": "jobs"},
     "logs": {"dir": "logs"},
 }
@@ -59,6 +63,13 @@ auth = false
 
 [engine]
 default = "duckdb"
+
+[engine.duckdb]
+# Past the memory limit DuckDB spills to temp_directory (relative to this home) instead of
+# taking the machine down; a percentage of RAM or a size such as "8GB". threads = 0: all cores.
+memory_limit = "60%"
+temp_directory = "tmp/duckdb"
+threads = 0
 
 [engine.spark]
 master = "local[*]"

@@ -223,3 +223,32 @@ def test_unnamed_sql_columns_get_spark_names(spark: Any) -> None:
             "CREATE TABLE counts AS SELECT category, count(*) FROM products GROUP BY category"
         )
     assert not spark.ws.catalog.table_exists("counts")
+
+
+def test_duckdb_memory_limit_and_spill_folder_come_from_config(tmp_path: Any) -> None:
+    home = tmp_path / "cfg"
+    brickyard.connect(home).close()
+    config = (home / "brickyard.toml").read_text()
+    (home / "brickyard.toml").write_text(
+        config.replace('memory_limit = "60%"', 'memory_limit = "1GB"')
+    )
+    session = brickyard.spark(home=home)
+    try:
+        ((limit, temp),) = session._conn.sql(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()
+        assert limit in {"1.0 GiB", "953.6 MiB", "1.0 GB"}
+        assert temp == str((home / "tmp" / "duckdb").resolve()) or temp.endswith("tmp/duckdb")
+    finally:
+        session.stop()
+    (home / "brickyard.toml").write_text(
+        config.replace('memory_limit = "60%"', 'memory_limit = "lots"')
+    )
+    with pytest.raises(brickyard.ConfigError, match=r"\[engine.duckdb\]"):
+        brickyard.spark(home=home)
+    (home / "brickyard.toml").write_text(config)  # fixed: a failed start leaves nothing behind
+    again = brickyard.spark(home=home)
+    try:
+        assert again.sql("SELECT 1 AS one").collect()[0].one == 1
+    finally:
+        again.stop()

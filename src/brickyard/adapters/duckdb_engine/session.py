@@ -28,10 +28,31 @@ from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
 from brickyard.adapters.duckdb_engine.statements import run_statement
 from brickyard.adapters.duckdb_engine.udf import UDFRegistration
-from brickyard.domain.errors import AlreadyExistsError, InvalidInputError
+from brickyard.domain.errors import AlreadyExistsError, ConfigError, InvalidInputError
 
 if TYPE_CHECKING:
     from brickyard.workspace import Workspace
+
+
+def _forget_half_made_session() -> None:
+    """sqlframe keeps the instance made by ``__new__`` as its singleton; drop a failed one."""
+    from sqlframe.base.session import _BaseSession
+
+    _BaseSession._instance = None
+
+
+def duckdb_settings(ws: Workspace) -> dict[str, Any]:
+    """DuckDB's settings from ``[engine.duckdb]``: memory cap, spill folder, threads."""
+    temp = str(ws.config.get("engine.duckdb.temp_directory"))
+    settings: dict[str, Any] = {
+        "autoinstall_known_extensions": False,  # no downloads: fail at once, offline
+        "memory_limit": str(ws.config.get("engine.duckdb.memory_limit")),
+        "temp_directory": str(ws.home / temp) if "://" not in temp else temp,
+    }
+    threads = int(ws.config.get("engine.duckdb.threads"))
+    if threads > 0:
+        settings["threads"] = threads
+    return settings
 
 
 def spark_semantics(expression: exp.Expr) -> exp.Expr:
@@ -195,9 +216,16 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         if hasattr(self, "ws"):  # sqlframe re-enters __init__ to reach the active session
             return
         if ws is None:
+            _forget_half_made_session()
             raise InvalidInputError("a Brickyard session needs a workspace: use brickyard.spark()")
-        self.ws = ws
-        connection = conn or duckdb.connect(config={"autoinstall_known_extensions": False})
+        try:
+            connection = conn or duckdb.connect(config=duckdb_settings(ws))
+        except duckdb.Error as exc:
+            _forget_half_made_session()
+            raise ConfigError(
+                f"the [engine.duckdb] settings are not valid: {exc}; fix them in brickyard.toml"
+            ) from exc
+        self.ws = ws  # set only once the session can work: sqlframe re-enters on this flag
         super().__init__(connection, **kwargs)
         self.views = SnapshotViews(connection, ws.catalog)
         BrickyardSession._active = self
