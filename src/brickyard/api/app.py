@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from brickyard import __version__
 from brickyard.api.errors import install_error_handlers
 from brickyard.api.security import AccessControl
+from brickyard.api.sql_statements import router as sql_router
 from brickyard.api.unity_catalog import router as unity_catalog_router
+from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
 
 
@@ -26,6 +28,8 @@ def create_app(workspace: Workspace, auth: bool | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(unity_catalog_router)
+    app.state.sql = SqlService(workspace.home)
+    app.include_router(sql_router)
     enabled = workspace.config.server_auth if auth is None else auth
     app.add_middleware(AccessControl, tokens=workspace.tokens, auth=enabled)
     return app
