@@ -252,3 +252,23 @@ def test_duckdb_memory_limit_and_spill_folder_come_from_config(tmp_path: Any) ->
         assert again.sql("SELECT 1 AS one").collect()[0].one == 1
     finally:
         again.stop()
+
+
+def test_spark_only_apis_say_so_instead_of_attribute_errors(spark: Any) -> None:
+    df = spark.table("products")
+    with pytest.raises(
+        InvalidInputError, match=r"DataFrame.rdd exists only on Apache Spark.*engine='spark'"
+    ):
+        df.rdd  # noqa: B018
+    with pytest.raises(InvalidInputError, match="SparkContext"):
+        spark.sparkContext  # noqa: B018
+    with pytest.raises(InvalidInputError, match="Structured Streaming"):
+        spark.readStream  # noqa: B018
+
+
+def test_runtime_config_accepts_spark_settings(spark: Any) -> None:
+    spark.conf.set("spark.sql.shuffle.partitions", 8)  # ordinary programs do this
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "8"
+    assert spark.conf.get("spark.unset.key", "fallback") == "fallback"
+    spark.conf.set("spark.sql.session.timeZone", "Europe/Paris")
+    assert spark.conf.get("spark.sql.session.timeZone") == "Europe/Paris"

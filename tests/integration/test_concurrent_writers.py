@@ -22,6 +22,9 @@ ws = brickyard.connect(sys.argv[1])
 table = ws.catalog.table("main.default.events")
 worker, appends = int(sys.argv[2]), int(sys.argv[3])
 go = pathlib.Path(sys.argv[4])
+table.to_arrow()  # warm up: import and open everything an append needs before the barrier
+from brickyard.arrow.data import to_reader
+to_reader(pa.table({"worker": [worker], "seq": [0]})).read_all()
 (go.parent / f"ready-{worker}").touch()
 deadline = time.monotonic() + 120
 while not go.exists() and time.monotonic() < deadline:  # start together, after the imports
@@ -42,7 +45,7 @@ print(json.dumps({"landed": landed, "conflicts": conflicts}))
 def test_two_processes_appending_lose_no_rows(home: Path, tmp_path: Path) -> None:
     with brickyard.connect(home) as ws:
         ws.catalog.create_table("events", pa.schema([("worker", pa.int64()), ("seq", pa.int64())]))
-    appends, go = 20, tmp_path / "go"
+    appends, go = 30, tmp_path / "go"
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(home), str(worker), str(appends), str(go)],

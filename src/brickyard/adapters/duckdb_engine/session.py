@@ -26,6 +26,7 @@ from sqlglot.errors import ParseError
 
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
+from brickyard.adapters.duckdb_engine.spark_only import RuntimeConfig, needs_spark
 from brickyard.adapters.duckdb_engine.statements import run_statement
 from brickyard.adapters.duckdb_engine.udf import UDFRegistration
 from brickyard.domain.errors import AlreadyExistsError, ConfigError, InvalidInputError
@@ -118,6 +119,14 @@ def spark_types(data: pa.Table) -> pa.Table:
 
 class BrickyardDataFrame(DuckDBDataFrame):
     """sqlframe's DataFrame plus the PySpark methods it lacks."""
+
+    @property
+    def rdd(self) -> Any:
+        raise needs_spark("DataFrame.rdd")
+
+    @property
+    def sparkSession(self) -> Any:
+        return self.session
 
     def selectExpr(self, *exprs: str | list[str]) -> Any:
         from sqlframe.duckdb import functions
@@ -229,6 +238,18 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         super().__init__(connection, **kwargs)
         self.views = SnapshotViews(connection, ws.catalog)
         BrickyardSession._active = self
+
+    @cached_property
+    def conf(self) -> RuntimeConfig:  # type: ignore[override]
+        return RuntimeConfig(self)
+
+    @property
+    def sparkContext(self) -> Any:
+        raise needs_spark("SparkContext (spark.sparkContext)")
+
+    @property
+    def readStream(self) -> Any:
+        raise needs_spark("Structured Streaming (spark.readStream)")
 
     @classmethod
     def getActiveSession(cls) -> BrickyardSession | None:  # type: ignore[override]
