@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -21,6 +22,18 @@ from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import SchemaRef, TableRef
 
 WriteMode = Literal["append", "overwrite"]
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """What ``describe()`` needs of the current snapshot, read in one pass."""
+
+    schema: pa.Schema
+    version: int
+    rows: int
+    files: int
+    bytes: int
+    last_commit_ms: int
 
 
 class Clock(Protocol):
@@ -131,5 +144,5 @@ class TableStorage(Protocol):
     def partition_columns(self, location: str) -> list[str]: ...
     def version(self, location: str) -> int: ...
     def history(self, location: str, limit: int | None = None) -> list[HistoryEntry]: ...
-    def stats(self, location: str) -> tuple[int, int, int]: ...
+    def facts(self, location: str) -> TableFacts: ...
     def drop(self, location: str) -> None: ...

@@ -27,7 +27,7 @@ from brickyard.domain.errors import (
 )
 from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import TableRef
-from brickyard.ports import WriteMode
+from brickyard.ports import TableFacts, WriteMode
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
@@ -313,14 +313,27 @@ class DeltaStorage:
             )
         return entries
 
-    def stats(self, location: str) -> tuple[int, int, int]:
-        """(rows, files, bytes) of the current snapshot."""
-        actions = pa.table(self._open(location).get_add_actions(flatten=True))
-        if actions.num_rows == 0:
-            return 0, 0, 0
-        rows = actions.column("num_records").to_pylist()
-        sizes = actions.column("size_bytes").to_pylist()
-        return sum(r or 0 for r in rows), actions.num_rows, sum(s or 0 for s in sizes)
+    def facts(self, location: str) -> TableFacts:
+        """Schema, size and last commit of the current snapshot, from one open of the log."""
+        table = self._open(location)
+        actions = pa.table(table.get_add_actions(flatten=True))
+        rows = (
+            sum(r or 0 for r in actions.column("num_records").to_pylist())
+            if actions.num_rows
+            else 0
+        )
+        size = (
+            sum(s or 0 for s in actions.column("size_bytes").to_pylist()) if actions.num_rows else 0
+        )
+        last = table.history(1)
+        return TableFacts(
+            schema=_arrow_schema(table),
+            version=int(table.version()),
+            rows=rows,
+            files=actions.num_rows,
+            bytes=size,
+            last_commit_ms=int(last[0].get("timestamp", 0)) if last else 0,
+        )
 
     # -- helpers --------------------------------------------------------------------------
     def _open(

@@ -90,23 +90,19 @@ class Table:
 
     def describe(self) -> TableDescription:
         info = self.info
-        storage = self._catalog.storage
-        schema = storage.schema(info.storage_location)
-        columns = tuple(columns_of(schema, {c.name: c.comment for c in info.columns}))
+        facts = self._catalog.storage.facts(info.storage_location)
+        columns = tuple(columns_of(facts.schema, {c.name: c.comment for c in info.columns}))
         if columns != info.columns:  # a schema change whose catalog refresh failed earlier
-            self._sync(info, schema)
-        rows, files, size = storage.stats(info.storage_location)
-        latest = storage.history(info.storage_location, 1)
-        updated = max(info.updated_at, latest[0].timestamp if latest else 0)
+            self._sync(info, facts.schema)
         return TableDescription(
             full_name=info.full_name,
             columns=columns,
-            rows=rows,
-            files=files,
-            bytes=size,
-            version=latest[0].version if latest else 0,
+            rows=facts.rows,
+            files=facts.files,
+            bytes=facts.bytes,
+            version=facts.version,
             created_at=info.created_at,
-            updated_at=updated,
+            updated_at=max(info.updated_at, facts.last_commit_ms),
             comment=info.comment,
             tags=dict(info.tags),
             partition_by=info.partition_by,

@@ -66,17 +66,18 @@ def find_schema_id(conn: Any, ref: SchemaRef) -> str:
     return str(schema_id)
 
 
+def is_table(ref: TableRef) -> Any:
+    """The WHERE condition selecting ``ref`` from tables joined to schemas and catalogs."""
+    return and_(
+        catalogs.c.name == ref.catalog,
+        schemas.c.name == ref.schema,
+        tables.c.name == ref.name,
+    )
+
+
 def find_table_id(conn: Any, ref: TableRef) -> str:
     table_id = conn.execute(
-        select(tables.c.id)
-        .select_from(tables.join(schemas).join(catalogs))
-        .where(
-            and_(
-                catalogs.c.name == ref.catalog,
-                schemas.c.name == ref.schema,
-                tables.c.name == ref.name,
-            )
-        )
+        select(tables.c.id).select_from(tables.join(schemas).join(catalogs)).where(is_table(ref))
     ).scalar()
     if table_id is None:
         raise NotFoundError(f"table '{ref.full_name}' does not exist")

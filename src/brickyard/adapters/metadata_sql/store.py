@@ -22,6 +22,7 @@ from brickyard.adapters.metadata_sql.rows import (
     catalog_of,
     find_schema_id,
     find_table_id,
+    is_table,
     partitions,
     schema_of,
     schema_select,
@@ -177,13 +178,7 @@ class SqlMetadataStore:
             write_tags(conn, info.id, info.tags)
 
     def get_table(self, ref: TableRef) -> TableInfo | None:
-        query = table_select().where(
-            and_(
-                catalogs.c.name == ref.catalog,
-                schemas.c.name == ref.schema,
-                tables.c.name == ref.name,
-            )
-        )
+        query = table_select().where(is_table(ref))
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
             if row is None:
@@ -196,13 +191,7 @@ class SqlMetadataStore:
         query = (
             select(tables.c.storage_location)
             .select_from(tables.join(schemas).join(catalogs))
-            .where(
-                and_(
-                    catalogs.c.name == ref.catalog,
-                    schemas.c.name == ref.schema,
-                    tables.c.name == ref.name,
-                )
-            )
+            .where(is_table(ref))
         )
         with self.engine.connect() as conn:
             location = conn.execute(query).scalar()
