@@ -34,6 +34,7 @@ def spark(engine: str | None = None, home: str | Path | None = None) -> Any:
             "the Spark engine is not available in this version of Brickyard yet; "
             "use engine='duckdb' (the default)"
         )
+    from brickyard.adapters.duckdb_engine.pyspark_imports import activate_pyspark_imports
     from brickyard.adapters.duckdb_engine.session import BrickyardSession
 
     active = BrickyardSession._active
@@ -43,27 +44,6 @@ def spark(engine: str | None = None, home: str | Path | None = None) -> Any:
     if active is not None:  # another workspace: its session ends, as spark.stop() would
         active.stop()
     session = BrickyardSession(ws)
-    _activate_pyspark_imports(session)
+    activate_pyspark_imports(session)
     _engine_in_process = chosen
     return session
-
-
-def _activate_pyspark_imports(session: Any) -> None:
-    """``from pyspark.sql import SparkSession, functions as F`` -> this session's engine."""
-    import sqlframe
-    import sqlframe.duckdb
-    import sqlframe.duckdb.session
-
-    from brickyard.adapters.duckdb_engine import udf
-
-    sqlframe.activate("duckdb")
-    import importlib
-
-    # After activate(), pyspark.sql.functions is sqlframe's module file loaded under that name.
-    for module in ("sqlframe.duckdb.functions", "pyspark.sql.functions"):
-        functions = importlib.import_module(module)
-        for name in ("udf", "pandas_udf"):  # PySpark has them; sqlframe does not
-            setattr(functions, name, getattr(udf, name))
-    session_class = type(session)
-    sqlframe.duckdb.SparkSession = session_class  # type: ignore[attr-defined]
-    sqlframe.duckdb.session.SparkSession = session_class  # type: ignore[attr-defined]

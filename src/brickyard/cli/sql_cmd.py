@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from brickyard.adapters.duckdb_engine.statements import STATEMENT_DONE
+from brickyard.adapters.spark_sql.statements import STATEMENT_DONE
 from brickyard.cli.common import HomeOption
 from brickyard.cli.output import OutputFormat, console, emit, say
 from brickyard.config import default_home

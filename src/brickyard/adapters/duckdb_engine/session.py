@@ -7,29 +7,27 @@ service (one Delta commit per write), and keeps Spark's result types (decimals s
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
 import pyarrow as pa
-import sqlglot
 from sqlframe.base.types import Row
 from sqlframe.duckdb import (
-    DuckDBDataFrame,
-    DuckDBDataFrameReader,
-    DuckDBDataFrameWriter,
     DuckDBSession,
 )
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
+from brickyard.adapters.duckdb_engine.dataframe import BrickyardDataFrame
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
+from brickyard.adapters.duckdb_engine.readwriter import BrickyardReader, BrickyardWriter
+from brickyard.adapters.duckdb_engine.semantics import spark_semantics, spark_types
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
 from brickyard.adapters.duckdb_engine.spark_only import RuntimeConfig, needs_spark
-from brickyard.adapters.duckdb_engine.statements import run_statement
 from brickyard.adapters.duckdb_engine.udf import UDFRegistration
-from brickyard.domain.errors import AlreadyExistsError, ConfigError, InvalidInputError
+from brickyard.adapters.spark_sql.parse import parse_spark_sql
+from brickyard.adapters.spark_sql.statements import run_statement
+from brickyard.domain.errors import ConfigError, InvalidInputError
 
 if TYPE_CHECKING:
     from brickyard.workspace import Workspace
@@ -54,152 +52,6 @@ def duckdb_settings(ws: Workspace) -> dict[str, Any]:
     if threads > 0:
         settings["threads"] = threads
     return settings
-
-
-def spark_semantics(expression: exp.Expr) -> exp.Expr:
-    """Rewrite what DuckDB would type differently from Spark.
-
-    ``date_add``/``date_sub``/``add_months`` are dates in Spark; DuckDB's ``date + INTERVAL``
-    is a timestamp, so the result is cast back to DATE.
-    """
-
-    def fix(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, (exp.TsOrDsAdd, exp.AddMonths)) and not isinstance(
-            node.parent, exp.Cast
-        ):
-            return exp.Cast(this=node, to=exp.DataType.build("date"))
-        return node
-
-    _name_projections(expression)
-    return expression.transform(fix)
-
-
-def _name_projections(expression: exp.Expr) -> None:
-    """Name unnamed result columns as Spark does (``(1 + 1)``, ``upper(a)``, ``count(1)``)."""
-    select = expression if isinstance(expression, exp.Select) else None
-    if select is None:
-        return
-    named: list[exp.Expr] = []
-    for projection in select.expressions:
-        if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
-            named.append(projection)
-            continue
-        named.append(exp.alias_(projection, spark_column_name(projection), quoted=True))
-    select.set("expressions", named)
-
-
-def spark_column_name(node: exp.Expr) -> str:
-    shown = node.copy()
-    for literal in list(shown.find_all(exp.Literal)):
-        if literal.is_string:  # Spark shows upper('a') as upper(a)
-            literal.replace(exp.var(literal.name))
-    for null in list(shown.find_all(exp.Null)):
-        null.replace(exp.var("NULL"))
-    for star in list(shown.find_all(exp.Star)):
-        if isinstance(star.parent, exp.Count):
-            star.replace(exp.Literal.number(1))
-    text = shown.sql(dialect="spark", normalize_functions="lower")
-    return f"({text})" if isinstance(node, exp.Binary) else text
-
-
-def spark_types(data: pa.Table) -> pa.Table:
-    """DuckDB answers integer sums as HUGEINT (Arrow decimal(38,0)); Spark answers bigint."""
-    fields = []
-    for field in data.schema:
-        if field.type == pa.decimal128(38, 0):
-            try:
-                data.column(field.name).cast(pa.int64(), safe=True)
-                field = field.with_type(pa.int64())
-            except (pa.ArrowInvalid, OverflowError):
-                pass  # does not fit a bigint: keep the exact decimal
-        fields.append(field)
-    schema = pa.schema(fields)
-    return data if schema == data.schema else data.cast(schema)
-
-
-class BrickyardDataFrame(DuckDBDataFrame):
-    """sqlframe's DataFrame plus the PySpark methods it lacks."""
-
-    @property
-    def rdd(self) -> Any:
-        raise needs_spark("DataFrame.rdd")
-
-    @property
-    def sparkSession(self) -> Any:
-        return self.session
-
-    def selectExpr(self, *exprs: str | list[str]) -> Any:
-        from sqlframe.duckdb import functions
-
-        flat = [e for item in exprs for e in ([item] if isinstance(item, str) else item)]
-        return self.select(*[functions.expr(e) for e in flat])
-
-
-class BrickyardReader(DuckDBDataFrameReader):
-    def table(self, tableName: str) -> Any:
-        session = cast(BrickyardSession, self.session)
-        if df := session.temp_views.get(tableName):
-            return df
-        ref = session.ws.catalog.resolve_table(tableName)
-        version = self.state_options.get("versionAsOf")
-        timestamp = self.state_options.get("timestampAsOf")
-        name, columns = session.views.view(
-            ref,
-            int(str(version)) if version is not None else None,
-            datetime.fromisoformat(str(timestamp)) if timestamp is not None else None,
-        )
-        return session.table_from_view(name, columns)
-
-
-class BrickyardWriter(DuckDBDataFrameWriter):
-    """``saveAsTable``/``insertInto`` write through the catalog: one Delta commit each."""
-
-    _partition_by: ClassVar[tuple[str, ...]] = ()
-
-    def partitionBy(self, *cols: str | list[str]) -> BrickyardWriter:
-        flat: list[str] = []
-        for col in cols:
-            flat.extend([col] if isinstance(col, str) else col)
-        copied = self.copy()
-        copied._partition_by = tuple(flat)  # type: ignore[misc]
-        return copied
-
-    def saveAsTable(
-        self, name: str, format: str | None = None, mode: str | None = None, **options: Any
-    ) -> BrickyardWriter:
-        if format not in (None, "delta"):
-            raise InvalidInputError(f"tables are Delta tables; format '{format}' is not supported")
-        mode = (mode or self._mode or "errorifexists").lower()
-        catalog = cast(BrickyardSession, self._session).ws.catalog
-        data = spark_types(self._df.toArrow())
-        if not catalog.table_exists(name):
-            catalog.create_table(name, data, partition_by=list(self._partition_by))
-        elif mode in ("error", "errorifexists", "default"):
-            raise AlreadyExistsError(
-                f"table '{catalog.resolve_table(name).full_name}' already exists; use "
-                ".mode('append') or .mode('overwrite')"
-            )
-        elif mode == "append":
-            catalog.table(name).append(data)
-        elif mode == "overwrite":
-            overwrite_schema = str(self.state_options.get("overwriteSchema", "false")).lower()
-            catalog.table(name).overwrite(data, overwrite_schema=overwrite_schema == "true")
-        elif mode != "ignore":
-            raise InvalidInputError(
-                f"unknown save mode '{mode}'; use append, overwrite, errorifexists or ignore"
-            )
-        return self
-
-    def insertInto(self, tableName: str, overwrite: bool | None = None) -> BrickyardWriter:
-        table = cast(BrickyardSession, self._session).ws.catalog.table(tableName)
-        data = spark_types(self._df.toArrow())
-        if not self._by_name and data.num_columns == len(table.schema.names):
-            data = data.rename_columns(table.schema.names)  # by position, as Spark does
-        if overwrite:
-            table.overwrite(data)
-        else:
-            table.append(data)
-        return self
 
 
 class BrickyardSession(DuckDBSession):  # type: ignore[misc]
@@ -316,14 +168,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         return self._create_df(select)
 
     def _parse(self, text: str) -> exp.Expr:
-        try:
-            return sqlglot.parse_one(text, read="spark")
-        except ParseError as exc:
-            first = exc.errors[0] if exc.errors else {}
-            raise InvalidInputError(
-                f"SQL syntax error at line {first.get('line', '?')}, column {first.get('col', '?')}: "
-                f"{first.get('description', exc)}"
-            ) from exc
+        return parse_spark_sql(text)
 
     # -- results: Spark's types, not sqlframe's floats --------------------------------------
     @classmethod

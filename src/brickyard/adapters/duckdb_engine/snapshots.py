@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlglot import exp
 
-from brickyard.domain.errors import InvalidInputError
+from brickyard.adapters.spark_sql.references import catalog_references
 from brickyard.domain.names import TableRef
 
 if TYPE_CHECKING:
@@ -53,21 +53,10 @@ class SnapshotViews:
 
     def rewrite(self, expression: exp.Expr, skip: set[str]) -> list[tuple[str, dict[str, str]]]:
         """Point every catalog table reference in ``expression`` at its snapshot view."""
-        ctes = {cte.alias_or_name for cte in expression.find_all(exp.CTE)}
         used = []
-        for table in list(expression.find_all(exp.Table)):
-            if not table.name or isinstance(table.this, exp.Func):
-                continue
-            parts = [part.name for part in table.parts]
-            if len(parts) == 1 and (parts[0] in ctes or parts[0] in skip):
-                continue
-            ref = self.catalog.resolve_table(".".join(parts))
-            version, timestamp = _time_travel(table)
-            name, columns = self.view(ref, version, timestamp)
-            alias = table.alias or ref.name
-            replacement = exp.to_table(name)
-            replacement.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
-            table.replace(replacement)
+        for reference in catalog_references(expression, self.catalog, skip):
+            name, columns = self.view(reference.ref, reference.version, reference.timestamp)
+            reference.point_at(name)
             used.append((name, columns))
         return used
 
@@ -84,25 +73,6 @@ class SnapshotViews:
         else:  # partitioned, on S3, or needing a Delta-aware reader
             dataset = self.storage.dataset(location, version=snapshot.version)
             self.conn.register(name, dataset)
-
-
-def _time_travel(table: exp.Table) -> tuple[int | None, datetime | None]:
-    version = table.args.get("version")
-    if version is None:
-        return None, None
-    table.set("version", None)
-    value = version.expression
-    if version.name.upper() == "VERSION":
-        try:
-            return int(value.name), None
-        except ValueError:
-            raise InvalidInputError(f"VERSION AS OF needs a number, got {value.sql()}") from None
-    try:
-        return None, datetime.fromisoformat(value.name)
-    except ValueError:
-        raise InvalidInputError(
-            f"TIMESTAMP AS OF needs a timestamp such as '2026-01-31 12:00:00', got {value.sql()}"
-        ) from None
 
 
 def _spark_type(dtype: pa.DataType) -> str:

@@ -1,12 +1,13 @@
 """Spark SQL statements that change the catalog: run through the catalog service, not DuckDB.
 
 Every write is one Delta commit through the catalog, whichever engine produced the rows.
-Queries inside statements (CTAS, INSERT ... SELECT) run on DuckDB through the session.
+Queries inside statements (CTAS, INSERT ... SELECT) run on the session's engine: the
+statement host (a DuckDB or Spark session) turns a query into Arrow.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 from sqlglot import exp
@@ -15,13 +16,24 @@ from brickyard.domain.errors import InvalidInputError, NotFoundError
 from brickyard.domain.merge import MergeClause
 
 if TYPE_CHECKING:
-    from brickyard.adapters.duckdb_engine.session import BrickyardSession
+    from brickyard.workspace import Workspace
+
+
+class StatementHost(Protocol):
+    """What a statement needs of the engine session running it."""
+
+    ws: Workspace
+
+    def query_arrow(self, query: exp.Expr) -> pa.Table:
+        """Run a query (part of a statement) on the engine; Arrow out, Spark types kept."""
+        ...
+
 
 STATEMENT_DONE = "result"  # the one (empty) column of a statement that returns no rows
 _OK = pa.table({STATEMENT_DONE: pa.array([], pa.string())})
 
 
-def run_statement(session: BrickyardSession, statement: exp.Expr) -> pa.Table | None:
+def run_statement(session: StatementHost, statement: exp.Expr) -> pa.Table | None:
     """Run ``statement`` if it is catalog DDL/DML and return its result; None for queries."""
     catalog = session.ws.catalog
     if isinstance(statement, exp.Use):
@@ -57,7 +69,7 @@ def run_statement(session: BrickyardSession, statement: exp.Expr) -> pa.Table | 
     return None
 
 
-def _merge(session: BrickyardSession, statement: exp.Merge) -> pa.Table:
+def _merge(session: StatementHost, statement: exp.Merge) -> pa.Table:
     target = statement.this
     table = session.ws.catalog.table(_name(target))
     target_alias = target.alias or target.name
@@ -113,7 +125,7 @@ def _name(table: exp.Expr) -> str:
     return ".".join(part.name for part in table.parts)
 
 
-def _use(session: BrickyardSession, statement: exp.Use) -> pa.Table:
+def _use(session: StatementHost, statement: exp.Use) -> pa.Table:
     parts = [p.name for p in statement.this.parts] if statement.this else []
     kind = (statement.args.get("kind") or "").upper()
     if kind == "CATALOG":
@@ -123,7 +135,7 @@ def _use(session: BrickyardSession, statement: exp.Use) -> pa.Table:
     return _OK
 
 
-def _create_table(session: BrickyardSession, statement: exp.Create) -> pa.Table:
+def _create_table(session: StatementHost, statement: exp.Create) -> pa.Table:
     catalog = session.ws.catalog
     name = _name(statement.this)
     exists = catalog.table_exists(name)
@@ -183,7 +195,7 @@ def _comment(statement: exp.Create) -> str | None:
     return None
 
 
-def _drop(session: BrickyardSession, statement: exp.Drop) -> pa.Table | None:
+def _drop(session: StatementHost, statement: exp.Drop) -> pa.Table | None:
     catalog = session.ws.catalog
     kind = (statement.args.get("kind") or "").upper()
     targets = statement.args.get("tables") or [statement.this]
@@ -201,7 +213,7 @@ def _drop(session: BrickyardSession, statement: exp.Drop) -> pa.Table | None:
     return None
 
 
-def _insert(session: BrickyardSession, statement: exp.Insert) -> pa.Table:
+def _insert(session: StatementHost, statement: exp.Insert) -> pa.Table:
     target = statement.this
     table = session.ws.catalog.table(_name(target))
     data = session.query_arrow(statement.expression)
@@ -218,7 +230,7 @@ def _insert(session: BrickyardSession, statement: exp.Insert) -> pa.Table:
     return pa.table({"num_affected_rows": [data.num_rows], "num_inserted_rows": [data.num_rows]})
 
 
-def _describe(session: BrickyardSession, statement: exp.Describe) -> pa.Table:
+def _describe(session: StatementHost, statement: exp.Describe) -> pa.Table:
     table = session.ws.catalog.table(_name(statement.this))
     style = (statement.args.get("style") or "").upper()
     if style == "HISTORY":

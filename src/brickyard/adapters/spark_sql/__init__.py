@@ -1,0 +1,1 @@
+"""Spark SQL shared by both engines: parsing, catalog references, catalog DDL/DML."""
