@@ -30,10 +30,11 @@ def spark(engine: str | None = None, home: str | Path | None = None) -> Any:
             f"run the {chosen} code in its own process (a script, a job task or a notebook kernel)"
         )
     if chosen == "spark":
-        raise ConfigError(
-            "the Spark engine is not available in this version of Brickyard yet; "
-            "use engine='duckdb' (the default)"
-        )
+        from brickyard.adapters.spark_engine.session import start_spark
+
+        session = start_spark(ws)
+        _engine_in_process = chosen
+        return session
     from brickyard.adapters.duckdb_engine.pyspark_imports import activate_pyspark_imports
     from brickyard.adapters.duckdb_engine.session import BrickyardSession
 

@@ -29,7 +29,12 @@ DEFAULTS: dict[str, Any] = {
     "engine": {
         "default": "duckdb",
         "duckdb": {"memory_limit": "60%", "temp_directory": "tmp/duckdb", "threads": 0},
-        "spark": {"master": "local[*]", "remote": ""},
+        "spark": {
+            "master": "local[*]",
+            "remote": "",
+            "driver_memory": "1g",
+            "shuffle_partitions": 8,
+        },
     },
     "jobs": {"dir": "jobs"},
     "logs": {"dir": "logs"},
@@ -72,8 +77,12 @@ temp_directory = "tmp/duckdb"
 threads = 0
 
 [engine.spark]
+# engine = "spark" runs on Apache Spark: a local master, or a Spark Connect server (remote).
 master = "local[*]"
+# remote = "sc://host:15002"
 remote = ""
+driver_memory = "1g"
+shuffle_partitions = 8
 
 [jobs]
 dir = "jobs"

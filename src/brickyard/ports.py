@@ -36,6 +36,30 @@ class TableFacts:
     last_commit_ms: int
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """A Parquet file an engine wrote, ``path`` relative to the staging folder."""
+
+    path: str
+    size: int
+    modification_time_ms: int
+    num_records: int
+    partition_values: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class StagedFiles:
+    """Parquet files written by an engine (Spark) into a staging folder, to be committed.
+
+    Committing moves them into the table's folder and adds them to the Delta log in one
+    transaction; files that were never committed are not part of any version.
+    """
+
+    root: str
+    schema: pa.Schema
+    files: tuple[StagedFile, ...]
+
+
 class Clock(Protocol):
     def now_ms(self) -> int:
         """Current time as epoch milliseconds."""
@@ -103,14 +127,14 @@ class TableStorage(Protocol):
         self,
         location: str,
         schema: pa.Schema,
-        data: pa.RecordBatchReader | None,
+        data: pa.RecordBatchReader | StagedFiles | None,
         partition_by: Sequence[str],
         description: str | None,
     ) -> None: ...
     def write(
         self,
         location: str,
-        data: pa.RecordBatchReader,
+        data: pa.RecordBatchReader | StagedFiles,
         mode: WriteMode,
         overwrite_schema: bool = False,
         merge_schema: bool = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,9 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, write_deltalake
+from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.fs import DeltaStorageHandler
+from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
+from brickyard.adapters import delta_staged
 from brickyard.adapters.delta_errors import DeltaErrors, short
 from brickyard.adapters.sql_predicate import check_predicate
 from brickyard.arrow.schema_fit import ConformedStream, check_fits, widens
@@ -27,7 +31,7 @@ from brickyard.domain.errors import (
 )
 from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import TableRef
-from brickyard.ports import TableFacts, WriteMode
+from brickyard.ports import StagedFiles, TableFacts, WriteMode
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
@@ -61,12 +65,23 @@ class DeltaStorage:
         # Name parts are validated identifiers, so they are safe path components.
         return f"{self.warehouse}/{ref.catalog}/{ref.schema}/{ref.name}-{table_id}"
 
+    def staging_folder(self) -> Path:
+        """A new folder for an engine to write Parquet into before it is committed."""
+        if not self._is_local:
+            raise InvalidInputError(
+                "engines write staged files only into a local warehouse; this one is on "
+                f"{self.warehouse.split('://')[0]}"
+            )
+        folder = _local_path(self.warehouse) / "_staging" / uuid.uuid4().hex
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        return folder
+
     # -- writes ---------------------------------------------------------------------------
     def create(
         self,
         location: str,
         schema: pa.Schema,
-        data: pa.RecordBatchReader | None,
+        data: pa.RecordBatchReader | StagedFiles | None,
         partition_by: Sequence[str],
         description: str | None,
     ) -> None:
@@ -75,6 +90,9 @@ class DeltaStorage:
             raise InvalidInputError(
                 f"partition column(s) {missing} are not in the table's columns {schema.names}"
             )
+        if isinstance(data, StagedFiles):
+            self._commit_staged(location, data, "error", list(partition_by), description)
+            return
         with DeltaErrors(location):
             if data is None:
                 DeltaTable.create(
@@ -99,7 +117,7 @@ class DeltaStorage:
     def write(
         self,
         location: str,
-        data: pa.RecordBatchReader,
+        data: pa.RecordBatchReader | StagedFiles,
         mode: WriteMode,
         overwrite_schema: bool = False,
         merge_schema: bool = False,
@@ -107,6 +125,10 @@ class DeltaStorage:
         """Append or overwrite in one commit; returns the table's schema after it."""
         table = self._open(location)
         target = _arrow_schema(table)
+        if isinstance(data, StagedFiles):
+            check_fits(target, data.schema)  # the engine wrote the table's types already
+            self._commit_staged(location, data, mode, table=table)
+            return target
         schema_mode: Any = None
         stream: ConformedStream | None = None
         if mode == "overwrite" and overwrite_schema:
@@ -336,6 +358,45 @@ class DeltaStorage:
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _commit_staged(
+        self,
+        location: str,
+        staged: StagedFiles,
+        mode: str,
+        partition_by: list[str] | None = None,
+        description: str | None = None,
+        table: DeltaTable | None = None,
+    ) -> None:
+        """Move staged files into the table and commit them as one Delta transaction."""
+        folder = _local_path(location)
+        try:
+            actions = delta_staged.move_into_table(staged, folder)
+            with DeltaErrors(location):
+                if table is None:
+                    create_table_with_add_actions(
+                        location,
+                        DeltaSchema.from_arrow(staged.schema),
+                        actions,
+                        mode="error",
+                        partition_by=partition_by or None,
+                        description=description,
+                        storage_options=self.options,
+                        commit_properties=self._commit,
+                    )
+                else:
+                    table.create_write_transaction(
+                        list[AddAction | RemoveAction](actions),
+                        mode,
+                        staged.schema,
+                        partition_by=list(table.metadata().partition_columns) or None,
+                        commit_properties=self._commit,
+                    )
+        except BaseException:
+            delta_staged.put_back(staged, folder)
+            raise
+        finally:
+            delta_staged.discard(staged)
+
     def _open(
         self, location: str, version: int | None = None, timestamp: datetime | None = None
     ) -> DeltaTable:

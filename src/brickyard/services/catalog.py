@@ -30,7 +30,7 @@ from brickyard.domain.names import (
     validate_column_name,
     validate_partition_column,
 )
-from brickyard.ports import Clock, MetadataStore, TableStorage
+from brickyard.ports import Clock, MetadataStore, StagedFiles, TableStorage
 from brickyard.services.table import Table
 
 DEFAULT_CATALOG = "main"
@@ -209,9 +209,11 @@ class CatalogService:
                 "to replace its data or drop_table() first"
             )
         partitions = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
-        data: pa.RecordBatchReader | None
+        data: pa.RecordBatchReader | StagedFiles | None
         if isinstance(data_or_schema, pa.Schema):
             schema, data = data_or_schema, None
+        elif isinstance(data_or_schema, StagedFiles):
+            schema, data = data_or_schema.schema, data_or_schema
         elif isinstance(data_or_schema, str):
             schema, data = parse_ddl(data_or_schema), None
         else:

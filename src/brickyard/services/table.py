@@ -15,6 +15,7 @@ from brickyard.domain.catalog import HistoryEntry, TableDescription, TableInfo, 
 from brickyard.domain.errors import BrickyardError, InvalidInputError
 from brickyard.domain.merge import MergeClause
 from brickyard.domain.names import TableRef
+from brickyard.ports import StagedFiles
 
 if TYPE_CHECKING:
     from brickyard.services.catalog import CatalogService
@@ -115,7 +116,7 @@ class Table:
         """Add rows. The data's schema must match, unless ``merge_schema`` adds new columns."""
         info = self.info
         schema = self._catalog.storage.write(
-            info.storage_location, to_reader(data), "append", merge_schema=merge_schema
+            info.storage_location, _rows(data), "append", merge_schema=merge_schema
         )
         self._sync(info, schema)
 
@@ -123,7 +124,7 @@ class Table:
         """Replace all rows; ``overwrite_schema=True`` also replaces the schema (evolution)."""
         info = self.info
         schema = self._catalog.storage.write(
-            info.storage_location, to_reader(data), "overwrite", overwrite_schema=overwrite_schema
+            info.storage_location, _rows(data), "overwrite", overwrite_schema=overwrite_schema
         )
         self._sync(info, schema)
 
@@ -195,6 +196,11 @@ class Table:
             )
         except BrickyardError as exc:
             log.warning("%s: committed, but the catalog entry was not refreshed: %s", self, exc)
+
+
+def _rows(data: Any) -> pa.RecordBatchReader | StagedFiles:
+    """Files an engine staged are committed as they are; anything else streams as Arrow."""
+    return data if isinstance(data, StagedFiles) else to_reader(data)
 
 
 def _timestamp(value: datetime | str | None) -> datetime | None:

@@ -47,6 +47,8 @@ def _schema_of(schema: Any) -> pa.Schema | None:
         return None
     if isinstance(schema, pa.Schema):
         return schema
+    if isinstance(schema, dict):  # {name: type text}, as sqlframe's spark.range passes it
+        return pa.schema([pa.field(name, parse_type(str(kind))) for name, kind in schema.items()])
     if isinstance(schema, str):
         text = schema.strip()
         if text.lower().startswith("struct<"):
@@ -56,7 +58,7 @@ def _schema_of(schema: Any) -> pa.Schema | None:
         return pa.schema(list(parse_type(schema.simpleString().replace(", ", ","))))
     raise InvalidInputError(
         f"cannot use {type(schema).__name__} as a schema; pass a StructType, a DDL string "
-        "such as 'id INT, name STRING' or a list of column names"
+        "such as 'id INT, name STRING', a list of column names or a {name: type} dict"
     )
 
 

@@ -1,0 +1,1 @@
+"""Parity programs: ordinary PySpark code run on every engine (see tests/parity/registry.py)."""
