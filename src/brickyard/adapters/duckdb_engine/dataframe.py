@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
+from sqlframe.base import types
+from sqlframe.base.util import sqlglot_to_spark
 from sqlframe.duckdb import DuckDBDataFrame
+from sqlglot import exp
 
+from brickyard.adapters.duckdb_engine.results import pandas_of
 from brickyard.adapters.duckdb_engine.spark_only import needs_spark
+from brickyard.arrow.types import type_text
 
 
 class BrickyardDataFrame(DuckDBDataFrame):
@@ -20,8 +26,46 @@ class BrickyardDataFrame(DuckDBDataFrame):
     def sparkSession(self) -> Any:
         return self.session
 
+    @property
+    def schema(self) -> Any:
+        """The result's Spark schema, from the types DuckDB binds (nothing is computed)."""
+        arrow = self._arrow_schema()
+        return types.StructType(
+            [
+                types.StructField(field.name, spark_data_type(field.type), True)
+                for field in arrow
+            ]
+        )
+
+    @property
+    def dtypes(self) -> list[tuple[str, str]]:
+        return [(f.name, f.dataType.simpleString()) for f in self.schema.fields]
+
+    def toArrow(self, batch_size: int | None = None) -> Any:
+        """The rows as an Arrow table (or a batch reader), with Spark's types."""
+        if batch_size is not None:
+            return super().toArrow(batch_size)
+        return super().toArrow()
+
+    def toPandas(self) -> Any:
+        """A pandas frame as PySpark makes it: decimals as Decimal, naive local timestamps."""
+        return pandas_of(self.toArrow(), self.session.time_zone)
+
     def selectExpr(self, *exprs: str | list[str]) -> Any:
         from sqlframe.duckdb import functions
 
         flat = [e for item in exprs for e in ([item] if isinstance(item, str) else item)]
         return self.select(*[functions.expr(e) for e in flat])
+
+    def _arrow_schema(self) -> pa.Schema:
+        expressions = self._get_expressions(optimize=False)
+        for statement in expressions[:-1]:  # cached frames and the like come first
+            self.session._execute(self.session._to_sql(statement))
+        text = self.session._to_sql(expressions[-1])
+        empty = self.session._conn.sql(text).limit(0).to_arrow_table()
+        return empty.schema
+
+
+def spark_data_type(dtype: pa.DataType) -> Any:
+    """sqlframe's ``DataType`` for an Arrow type, through its Spark type text."""
+    return sqlglot_to_spark(exp.DataType.build(type_text(dtype), dialect="spark"))

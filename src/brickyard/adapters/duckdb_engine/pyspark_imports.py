@@ -12,6 +12,7 @@ def activate_pyspark_imports(session: Any) -> None:
     import sqlframe.duckdb.session
 
     from brickyard.adapters.duckdb_engine import udf
+    from brickyard.adapters.duckdb_engine.functions import SPARK_FUNCTIONS
 
     sqlframe.activate("duckdb")
     import importlib
@@ -21,6 +22,8 @@ def activate_pyspark_imports(session: Any) -> None:
         functions = importlib.import_module(module)
         for name in ("udf", "pandas_udf"):  # PySpark has them; sqlframe does not
             setattr(functions, name, getattr(udf, name))
+        for name, function in SPARK_FUNCTIONS.items():
+            setattr(functions, name, function)
     session_class = type(session)
     sqlframe.duckdb.SparkSession = session_class  # type: ignore[attr-defined]
     sqlframe.duckdb.session.SparkSession = session_class  # type: ignore[attr-defined]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlframe.duckdb import DuckDBDataFrameReader, DuckDBDataFrameWriter
 
-from brickyard.adapters.duckdb_engine.semantics import spark_types
 from brickyard.domain.errors import AlreadyExistsError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ class BrickyardWriter(DuckDBDataFrameWriter):
             raise InvalidInputError(f"tables are Delta tables; format '{format}' is not supported")
         mode = (mode or self._mode or "errorifexists").lower()
         catalog = cast("BrickyardSession", self._session).ws.catalog
-        data = spark_types(self._df.toArrow())
+        data = self._df.toArrow()
         if not catalog.table_exists(name):
             catalog.create_table(name, data, partition_by=list(self._partition_by))
         elif mode in ("error", "errorifexists", "default"):
@@ -71,7 +70,7 @@ class BrickyardWriter(DuckDBDataFrameWriter):
 
     def insertInto(self, tableName: str, overwrite: bool | None = None) -> BrickyardWriter:
         table = cast("BrickyardSession", self._session).ws.catalog.table(tableName)
-        data = spark_types(self._df.toArrow())
+        data = self._df.toArrow()
         if not self._by_name and data.num_columns == len(table.schema.names):
             data = data.rename_columns(table.schema.names)  # by position, as Spark does
         if overwrite:

@@ -24,6 +24,88 @@ def spark_semantics(expression: exp.Expr) -> exp.Expr:
     return expression.transform(fix)
 
 
+# Spark answers these as INT where DuckDB answers BIGINT.
+_INT_RESULTS: tuple[type[exp.Expr], ...] = (
+    exp.Year,
+    exp.Month,
+    exp.Day,
+    exp.DayOfMonth,
+    exp.DayOfWeek,
+    exp.DayOfYear,
+    exp.WeekOfYear,
+    exp.Quarter,
+    exp.Hour,
+    exp.Minute,
+    exp.Second,
+    exp.Length,
+    exp.StrPosition,
+    exp.ArraySize,
+    exp.DateDiff,
+    exp.Ascii,
+    exp.Levenshtein,
+    exp.BitLength,
+)
+_INT_WINDOWS: tuple[type[exp.Expr], ...] = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile)
+# The same functions when sqlframe builds them by name (``exp.Anonymous``).
+_INT_NAMES = {
+    "year",
+    "month",
+    "day",
+    "dayofmonth",
+    "dayofweek",
+    "dayofyear",
+    "weekofyear",
+    "quarter",
+    "hour",
+    "minute",
+    "second",
+    "length",
+    "char_length",
+    "character_length",
+    "instr",
+    "locate",
+    "size",
+    "cardinality",
+    "datediff",
+    "ascii",
+    "levenshtein",
+    "bit_length",
+    "octet_length",
+    "find_in_set",
+}
+_INT_WINDOW_NAMES = {"row_number", "rank", "dense_rank", "ntile"}
+
+
+def _is_window_function(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _INT_WINDOW_NAMES
+    return isinstance(node, _INT_WINDOWS)
+
+
+def _is_int_function(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _INT_NAMES | _INT_WINDOW_NAMES
+    return isinstance(node, (*_INT_RESULTS, *_INT_WINDOWS))
+
+
+def spark_result_types(query: exp.Expr) -> exp.Expr:
+    """Cast what DuckDB types wider than Spark to Spark's type (``year(d)`` is an INT)."""
+    # Innermost first: an outer cast copies its argument with the inner casts in place.
+    for node in reversed([n for n in query.walk() if _is_int_function(n)]):
+        target = node
+        if _is_window_function(node):
+            if not isinstance(node.parent, exp.Window):
+                continue
+            target = node.parent
+        if isinstance(target.parent, exp.Cast):
+            continue
+        cast: exp.Expr = exp.Cast(this=target.copy(), to=exp.DataType.build("int"))
+        if isinstance(target.parent, exp.Select):  # an unnamed projection keeps its name
+            cast = exp.alias_(cast, target.sql(dialect="duckdb"), quoted=True)
+        target.replace(cast)
+    return query
+
+
 def _name_projections(expression: exp.Expr) -> None:
     """Name unnamed result columns as Spark does (``(1 + 1)``, ``upper(a)``, ``count(1)``)."""
     select = expression if isinstance(expression, exp.Select) else None

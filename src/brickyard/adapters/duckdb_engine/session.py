@@ -21,9 +21,15 @@ from sqlglot import exp
 from brickyard.adapters.duckdb_engine.dataframe import BrickyardDataFrame
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.readwriter import BrickyardReader, BrickyardWriter
-from brickyard.adapters.duckdb_engine.semantics import spark_semantics, spark_types
+from brickyard.adapters.duckdb_engine.results import rows_of
+from brickyard.adapters.duckdb_engine.semantics import (
+    spark_result_types,
+    spark_semantics,
+)
 from brickyard.adapters.duckdb_engine.snapshots import SnapshotViews
 from brickyard.adapters.duckdb_engine.spark_only import RuntimeConfig, needs_spark
+from brickyard.adapters.duckdb_engine.type_names import use_spark_type_names
+from brickyard.adapters.duckdb_engine.typed_rules import apply_typed_rules
 from brickyard.adapters.duckdb_engine.udf import UDFRegistration
 from brickyard.adapters.spark_sql.parse import parse_spark_sql
 from brickyard.adapters.spark_sql.statements import run_statement
@@ -86,6 +92,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             raise ConfigError(
                 f"the [engine.duckdb] settings are not valid: {exc}; fix them in brickyard.toml"
             ) from exc
+        use_spark_type_names()
         self.ws = ws  # set only once the session can work: sqlframe re-enters on this flag
         super().__init__(connection, **kwargs)
         self.views = SnapshotViews(connection, ws.catalog)
@@ -141,12 +148,15 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         return self.dataframe_from_arrow(to_arrow_frame(data, schema))
 
     def query_arrow(self, query: exp.Expr) -> pa.Table:
-        """Run a query (part of a statement) on DuckDB; Arrow out, Spark types kept."""
-        query = query.copy()
-        self.views.rewrite(query, set(self.temp_views))
-        query = spark_semantics(query)
+        """Run a query (part of a statement) on DuckDB; Arrow out, Spark types kept.
+
+        It goes through the DataFrame path, so temp views and catalog tables both resolve.
+        """
+        select = query.copy()
+        if not isinstance(select, exp.Select):  # VALUES, UNION...: sqlframe takes a SELECT
+            select = exp.select("*").from_(exp.Subquery(this=select, alias=exp.to_identifier("v")))
         try:
-            return spark_types(self._conn.sql(query.sql(dialect="duckdb")).to_arrow_table())
+            return self._sql(select).toArrow()  # type: ignore[no-any-return]
         except duckdb.Error as exc:
             raise InvalidInputError(f"the query failed: {exc}") from exc
 
@@ -171,8 +181,67 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         return parse_spark_sql(text)
 
     # -- results: Spark's types, not sqlframe's floats --------------------------------------
+    def _to_sql(self, sql: Any, **kwargs: Any) -> str:
+        """DuckDB SQL for sqlframe's expression, answering with Spark's result types."""
+        if isinstance(sql, exp.Query):
+            query = apply_typed_rules(sql.copy(), self.catalog._schema)
+            text = super()._to_sql(spark_result_types(query), **kwargs)
+            return self._bigint_sums(sql, text)
+        return str(super()._to_sql(sql, **kwargs))
+
+    def _bigint_sums(self, query: exp.Expr, text: str) -> str:
+        """Integer sums are HUGEINT in DuckDB and bigint in Spark (which fails on overflow)."""
+        if not query.find(exp.Sum):
+            return text
+        relation = self._conn.sql(text)
+        if "HUGEINT" not in {str(t) for t in relation.types}:
+            return text
+        projections = [
+            f"CAST({quoted(name)} AS BIGINT) AS {quoted(name)}"
+            if str(kind) == "HUGEINT"
+            else quoted(name)
+            for name, kind in zip(relation.columns, relation.types, strict=True)
+        ]
+        return f"SELECT {', '.join(projections)} FROM ({text}) AS __by_sums"
+
+    def _collect(
+        self,
+        expressions: Any,
+        *,
+        quote_identifiers: bool = True,
+        skip_normalization: bool = False,
+        skip_rows: bool = False,
+    ) -> list[Row]:
+        """Rows through Arrow, so maps, structs, decimals and timestamps keep their types."""
+        statements = expressions if isinstance(expressions, list) else [expressions]
+        texts = [
+            (
+                statement.sql(dialect=self.execution_dialect)
+                if skip_normalization
+                else self._to_sql(statement, quote_identifiers=quote_identifiers)
+            )
+            if isinstance(statement, exp.Expr)
+            else statement
+            for statement in statements
+        ]
+        for text in texts[:-1]:
+            self._execute(text)
+        if skip_rows:
+            self._execute(texts[-1])
+            return []
+        result = self._cur.sql(texts[-1])  # None for a statement that returns no rows
+        return [] if result is None else rows_of(result.to_arrow_table(), self.time_zone)
+
+    @property
+    def time_zone(self) -> str:
+        return str(self._conn.sql("SELECT current_setting('TimeZone')").fetchall()[0][0])
+
     @classmethod
     def _to_row(cls, columns: list[str], values: Any) -> Row:
         row = tuple.__new__(Row, [cls._to_value(v) for v in values])
         row.__fields__ = columns
         return row
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
