@@ -135,19 +135,24 @@ def parse_type(text: str) -> pa.DataType:
     return dtype
 
 
-def parse_ddl(ddl: str) -> pa.Schema:
-    """Arrow schema of a DDL column list: ``"id INT, name STRING NOT NULL, price DECIMAL(10,2)"``."""
+def parse_ddl(ddl: str, catalog_names: bool = True) -> pa.Schema:
+    r"""Arrow schema of a DDL column list: ``"id INT, name STRING NOT NULL, price DECIMAL(10,2)"``.
+
+    ``catalog_names`` applies the catalog's column-name rule (validated, lower case); without
+    it names stay as written, as a DataFrame's may (``Id``, ``\`unit price\```).
+    """
     fields = []
     for column in _split_top_level(ddl, ","):
         column = column.strip()
         if not column:
             raise InvalidInputError(f"empty column definition in '{ddl}'")
-        match = re.match(r"`?([A-Za-z0-9_]+)`?\s*:?\s+(.+)$", column, re.S)
+        match = re.match(r"(?:`((?:[^`]|``)+)`|([A-Za-z0-9_]+))\s*:?\s+(.+)$", column, re.S)
         if not match:
             raise InvalidInputError(
                 f"cannot read column definition '{column}': write it as 'name TYPE', e.g. 'id BIGINT'"
             )
-        name, rest = match.group(1), match.group(2).strip()
+        name = (match.group(1) or "").replace("``", "`") or match.group(2)
+        rest = match.group(3).strip()
         nullable = True
         comment = None
         comment_match = re.search(r"\s+COMMENT\s+'((?:[^']|'')*)'\s*$", rest, re.I)
@@ -159,7 +164,12 @@ def parse_ddl(ddl: str) -> pa.Schema:
             rest = re.sub(r"\s+NOT\s+NULL$", "", rest, flags=re.I).strip()
         metadata = {"comment": comment} if comment else None
         fields.append(
-            pa.field(validate_part(name, "column name"), parse_type(rest), nullable, metadata)
+            pa.field(
+                validate_part(name, "column name") if catalog_names else name,
+                parse_type(rest),
+                nullable,
+                metadata,
+            )
         )
     return pa.schema(fields)
 

@@ -6,17 +6,41 @@ from typing import Any
 
 import pyarrow as pa
 from sqlframe.base import types
+from sqlframe.base.column import Column
+from sqlframe.base.functions import col
 from sqlframe.base.util import sqlglot_to_spark
-from sqlframe.duckdb import DuckDBDataFrame
+from sqlframe.duckdb import DuckDBDataFrame, DuckDBGroupedData
 from sqlglot import exp
 
 from brickyard.adapters.duckdb_engine.results import pandas_of
+from brickyard.adapters.duckdb_engine.spark_names import spark_named
 from brickyard.adapters.duckdb_engine.spark_only import needs_spark
 from brickyard.arrow.types import type_text
 
 
+class BrickyardGroupedData(DuckDBGroupedData):
+    """``groupBy(...).agg(...)``: unnamed aggregates are named as Spark names them."""
+
+    def agg(self, *exprs: Any) -> Any:
+        named = [spark_named(e) if isinstance(e, Column) else e for e in exprs]
+        df = super().agg(*named)
+        columns = [e for e in named if isinstance(e, Column)]
+        df._update_display_name_mapping(columns, columns)  # ``alias("N")`` stays ``N``
+        return df
+
+
 class BrickyardDataFrame(DuckDBDataFrame):
     """sqlframe's DataFrame plus the PySpark methods it lacks."""
+
+    _group_data = BrickyardGroupedData
+
+    def select(self, *cols: Any, **kwargs: Any) -> Any:
+        """Columns named as Spark names them: ``a.k`` is ``k``, ``sum(x)`` is ``sum(x)``."""
+        flat = [c for item in cols for c in (item if isinstance(item, list) else [item])]
+        return super().select(*[_spark_column(c) for c in flat], **kwargs)
+
+    # sqlframe calls the undecorated select for its own projections (joins...): keep it.
+    select.__wrapped__ = DuckDBDataFrame.select.__wrapped__  # type: ignore[attr-defined]
 
     @property
     def rdd(self) -> Any:
@@ -31,10 +55,7 @@ class BrickyardDataFrame(DuckDBDataFrame):
         """The result's Spark schema, from the types DuckDB binds (nothing is computed)."""
         arrow = self._arrow_schema()
         return types.StructType(
-            [
-                types.StructField(field.name, spark_data_type(field.type), True)
-                for field in arrow
-            ]
+            [types.StructField(field.name, spark_data_type(field.type), True) for field in arrow]
         )
 
     @property
@@ -64,6 +85,23 @@ class BrickyardDataFrame(DuckDBDataFrame):
         text = self.session._to_sql(expressions[-1])
         empty = self.session._conn.sql(text).limit(0).to_arrow_table()
         return empty.schema
+
+
+def keep_case(df: Any, names: list[str]) -> Any:
+    """sqlframe folds names to lower case inside; Spark shows them as written."""
+    for name in names:
+        if name != name.lower():  # keyed as sqlframe writes the folded name (quoted if odd)
+            df.display_name_mapping[name.lower()] = name
+            df.display_name_mapping[f"`{name.lower()}`"] = name
+    return df
+
+
+def _spark_column(column: Any) -> Any:
+    if isinstance(column, str) and "." in column and "`" not in column and column != "*":
+        if not column.endswith(".*"):  # a qualified column or a struct field: its last name
+            return col(column).alias(column.rsplit(".", 1)[1])
+        return column
+    return spark_named(column) if isinstance(column, Column) else column
 
 
 def spark_data_type(dtype: pa.DataType) -> Any:

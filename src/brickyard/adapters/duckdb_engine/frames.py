@@ -53,7 +53,7 @@ def _schema_of(schema: Any) -> pa.Schema | None:
         text = schema.strip()
         if text.lower().startswith("struct<"):
             return pa.schema(list(parse_type(text)))
-        return parse_ddl(text)
+        return parse_ddl(text, catalog_names=False)
     if hasattr(schema, "simpleString"):  # a StructType (PySpark's or sqlframe's)
         return pa.schema(list(parse_type(schema.simpleString().replace(", ", ","))))
     raise InvalidInputError(

@@ -25,7 +25,7 @@ def _col(value: ColumnOrName) -> Column:
 def _sql(template: str, **columns: ColumnOrName) -> Column:
     """A column from DuckDB SQL text whose ``{name}`` slots are the given columns."""
     text = template.format(
-        **{name: f"({_col(c).expression.sql(dialect='duckdb')})" for name, c in columns.items()}
+        **{name: f"({_col(c).column_expression.sql(dialect='duckdb')})" for name, c in columns.items()}
     )
     return Column(exp.maybe_parse(text, dialect="duckdb"))
 
@@ -83,6 +83,15 @@ def substring_index(str: ColumnOrName, delim: str, count: int) -> Column:
     return _sql(f"array_to_string({picked}, {_literal(delim)})", s=str)
 
 
+def initcap(col: ColumnOrName) -> Column:
+    """Each space-separated word with its first letter upper case, the rest lower case."""
+    return _sql(
+        "array_to_string(list_transform(string_split({c}, ' '), "
+        "w -> upper(left(w, 1)) || lower(w[2:])), ' ')",
+        c=col,
+    )
+
+
 def octet_length(col: ColumnOrName) -> Column:
     return _sql("CAST(strlen({c}) AS INTEGER)", c=col)
 
@@ -98,24 +107,22 @@ def find_in_set(str: ColumnOrName, str_array: ColumnOrName) -> Column:
 
 
 def ilike(str: ColumnOrName, pattern: ColumnOrName) -> Column:
-    return _sql("{s} ILIKE {p}", s=str, p=pattern if isinstance(pattern, Column) else F.lit(pattern))
+    return _sql(
+        "{s} ILIKE {p}", s=str, p=pattern if isinstance(pattern, Column) else F.lit(pattern)
+    )
 
 
 # -- dates and times -----------------------------------------------------------------------
 def from_utc_timestamp(timestamp: ColumnOrName, tz: ColumnOrName) -> Column:
     """Shift an instant by the zone's offset: the UTC wall clock shown in ``tz``."""
     zone = tz if isinstance(tz, Column) else F.lit(tz)
-    return _sql(
-        "timezone('UTC', timezone({z}, CAST({t} AS TIMESTAMPTZ)))", t=timestamp, z=zone
-    )
+    return _sql("timezone('UTC', timezone({z}, CAST({t} AS TIMESTAMPTZ)))", t=timestamp, z=zone)
 
 
 def to_utc_timestamp(timestamp: ColumnOrName, tz: ColumnOrName) -> Column:
     """The inverse of ``from_utc_timestamp``: a wall clock in ``tz`` as the UTC instant."""
     zone = tz if isinstance(tz, Column) else F.lit(tz)
-    return _sql(
-        "timezone({z}, timezone('UTC', CAST({t} AS TIMESTAMPTZ)))", t=timestamp, z=zone
-    )
+    return _sql("timezone({z}, timezone('UTC', CAST({t} AS TIMESTAMPTZ)))", t=timestamp, z=zone)
 
 
 def weekday(col: ColumnOrName) -> Column:

@@ -90,6 +90,9 @@ def _is_int_function(node: exp.Expr) -> bool:
 
 def spark_result_types(query: exp.Expr) -> exp.Expr:
     """Cast what DuckDB types wider than Spark to Spark's type (``year(d)`` is an INT)."""
+    for division in reversed(list(query.find_all(exp.IntDiv))):  # ``a div b`` is a bigint
+        if not isinstance(division.parent, exp.Cast):
+            division.replace(exp.Cast(this=division.copy(), to=exp.DataType.build("bigint")))
     # Innermost first: an outer cast copies its argument with the inner casts in place.
     for node in reversed([n for n in query.walk() if _is_int_function(n)]):
         target = node
@@ -130,7 +133,9 @@ def spark_column_name(node: exp.Expr) -> str:
     for star in list(shown.find_all(exp.Star)):
         if isinstance(star.parent, exp.Count):
             star.replace(exp.Literal.number(1))
-    text = shown.sql(dialect="spark", normalize_functions="lower")
+    text = shown.sql(dialect="spark", normalize_functions="lower").replace(
+        "(distinct ", "(DISTINCT "
+    )
     return f"({text})" if isinstance(node, exp.Binary) else text
 
 

@@ -7,6 +7,7 @@ service (one Delta commit per write), and keeps Spark's result types (decimals s
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,7 +19,7 @@ from sqlframe.duckdb import (
 )
 from sqlglot import exp
 
-from brickyard.adapters.duckdb_engine.dataframe import BrickyardDataFrame
+from brickyard.adapters.duckdb_engine.dataframe import BrickyardDataFrame, keep_case
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.readwriter import BrickyardReader, BrickyardWriter
 from brickyard.adapters.duckdb_engine.results import rows_of
@@ -135,7 +136,10 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             return self.dataframe_from_arrow(result)
         for name, columns in self.views.rewrite(expression, set(self.temp_views)):
             self.catalog.add_table(name, columns)
-        return super()._sql(spark_semantics(expression), dialect=dialect, qualify=qualify)
+        expression = spark_semantics(expression)
+        names = _written_names(expression)
+        df = super()._sql(expression, dialect=dialect, qualify=qualify)
+        return keep_case(df, names) if names else df
 
     def createDataFrame(
         self,
@@ -173,9 +177,9 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         select = (
             exp.Select()
             .from_(exp.to_table(name))
-            .select(*[exp.column(c, quoted=True) for c in columns])
+            .select(*[_column(c) for c in columns])
         )
-        return self._create_df(select)
+        return keep_case(self._create_df(select), list(columns))
 
     def _parse(self, text: str) -> exp.Expr:
         return parse_spark_sql(text)
@@ -241,6 +245,23 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         row = tuple.__new__(Row, [cls._to_value(v) for v in values])
         row.__fields__ = columns
         return row
+
+
+def _written_names(expression: exp.Expr) -> list[str]:
+    """A SELECT's output names as written (``MyCol``), when every projection is named."""
+    if not isinstance(expression, exp.Select) or expression.is_star:
+        return []
+    names = [p.alias_or_name for p in expression.expressions]
+    return names if all(names) and any(n != n.lower() for n in names) else []
+
+
+def _column(name: str) -> exp.Column:
+    """sqlframe matches columns by their lower-case written form: quote only odd names."""
+    plain = _PLAIN_NAME.fullmatch(name.lower())
+    return exp.column(name.lower() if plain else name, quoted=not plain)
+
+
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def quoted(name: str) -> str:

@@ -55,4 +55,6 @@ def spark_name(expression: exp.Expr) -> str:
             node.replace(exp.Paren(this=node.copy()))
     if isinstance(shown, exp.Paren) and not isinstance(expression, _WRAPPED):
         shown = shown.this
-    return shown.sql(dialect="spark", normalize_functions="lower")
+    return shown.sql(dialect="spark", normalize_functions="lower").replace(
+        "(distinct ", "(DISTINCT "
+    )

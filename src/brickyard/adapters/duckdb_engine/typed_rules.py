@@ -1,7 +1,7 @@
 """Spark's typing rules that depend on argument types: casts to integers and decimals.
 
 DuckDB rounds a fractional value cast to an integer (``CAST(-3.7 AS INT)`` is -4); Spark
-truncates (-3). DuckDB types decimal sums as ``DECIMAL(38, s)`` and decimal averages and
+truncates (-3), and casts a timestamp to its seconds since the epoch. DuckDB types decimal sums as ``DECIMAL(38, s)`` and decimal averages and
 divisions as DOUBLE; Spark gives ``sum`` ``DECIMAL(p + 10, s)``, ``avg``
 ``DECIMAL(p + 4, s + 4)``, ``a * b`` ``DECIMAL(p1 + p2 + 1, s1 + s2)`` and ``a / b``
 ``DECIMAL(p1 - s1 + s2 + max(6, s1 + p2 + 1), max(6, s1 + p2 + 1))``, bounded to 38 digits
@@ -27,6 +27,12 @@ _INTEGRAL = {
     exp.DataType.Type.BIGINT,
 }
 _FRACTIONAL = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL}
+_TIMESTAMPS = {
+    exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.TIMESTAMPTZ,
+    exp.DataType.Type.TIMESTAMPLTZ,
+    exp.DataType.Type.TIMESTAMPNTZ,
+}
 MAX_PRECISION = 38
 
 
@@ -68,8 +74,12 @@ def apply_typed_rules(query: exp.Expr, schema: Any) -> exp.Expr:
 def _rule(node: exp.Expr) -> exp.Expr | None:
     if isinstance(node, exp.Cast) and node.to.this in _INTEGRAL:
         source = node.this
-        if _kind(source) in _FRACTIONAL and not isinstance(source, exp.Literal):
+        kind = _kind(source)
+        if kind in _FRACTIONAL and not isinstance(source, exp.Literal):
             node.set("this", exp.Anonymous(this="trunc", expressions=[source.copy()]))
+        elif kind in _TIMESTAMPS:  # Spark: whole seconds since the epoch
+            seconds = exp.Anonymous(this="epoch", expressions=[source.copy()])
+            node.set("this", exp.Floor(this=seconds))
         return None
     if isinstance(node, exp.Sum):
         arg = _decimal(node.this)

@@ -36,13 +36,15 @@ def catalog_references(
     expression: exp.Expr, catalog: CatalogService, skip: set[str]
 ) -> list[TableReference]:
     """Every table reference that names a catalog table (not a CTE, temp view or function)."""
-    ctes = {cte.alias_or_name for cte in expression.find_all(exp.CTE)}
+    # Spark's names of CTEs and temp views are case-insensitive.
+    local = {cte.alias_or_name.lower() for cte in expression.find_all(exp.CTE)}
+    local |= {name.lower() for name in skip}
     found = []
     for table in list(expression.find_all(exp.Table)):
         if not table.name or isinstance(table.this, exp.Func):
             continue
         parts = [part.name for part in table.parts]
-        if len(parts) == 1 and (parts[0] in ctes or parts[0] in skip):
+        if len(parts) == 1 and parts[0].lower() in local:
             continue
         ref = catalog.resolve_table(".".join(parts))
         version, timestamp = _time_travel(table)
