@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck postgres bench clean
+.PHONY: up test install lint typecheck postgres bench bench-tpch clean
 
 up: install ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
@@ -39,6 +39,9 @@ postgres:
 
 bench: install ## catalog benchmark (prints ratios against plain deltalake)
 	$(BIN)/python benchmarks/catalog_bench.py
+
+bench-tpch: install ## TPC-H SF1: Brickyard-DuckDB against raw DuckDB and the Spark engine
+	$(BIN)/python benchmarks/tpch.py --sf 1 --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

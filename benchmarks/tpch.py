@@ -7,7 +7,8 @@ Data: ``tpchgen-cli`` writes Parquet into a temporary folder, which is loaded th
 catalog as Delta tables ``tpch.sf<N>.<table>`` (``sf1``, ``sf0_1``, ...) of the home; a home
 that already holds the tables of that scale factor is reused.
 
-Engines, each in its own process (one engine per process is a product rule):
+Engines, each in its own worker process (one engine per process is a product rule), driven
+query by query by this script:
 
 - ``duckdb``: ``brickyard.spark(home=...)``, ``USE tpch.sf<N>``, then ``spark.sql(q).toArrow()``.
 - ``raw``: ``duckdb.connect()`` with ``CREATE VIEW t AS SELECT * FROM read_parquet([files])``
@@ -17,9 +18,15 @@ Engines, each in its own process (one engine per process is a product rule):
   as unavailable (with its error) when that engine cannot start.
 
 A query's time is the best of ``--runs`` runs (3 for DuckDB, 1 for Spark), each timing the
-query plus the fetch to Arrow. Time to first result: wall time of a fresh
-``python -c "import brickyard; s = brickyard.spark(home=...); s.sql('SELECT count(*) FROM
-tpch.sf<N>.nation').collect()"``, the median of ``--startup-runs`` launches.
+query plus the fetch to Arrow. ``duckdb`` and ``raw`` run in lockstep (run 1 of Q1 on one, then
+on the other, the order alternating between runs), so that load from other processes on the
+machine hits both alike; the ratio is the number to trust, absolute times are noisy on a shared
+machine. Spark runs afterwards.
+
+Time to first result: a fresh ``python -c "import brickyard; s = brickyard.spark(home=...);
+s.sql('SELECT count(*) FROM tpch.sf<N>.nation').collect()"``, from launch until the result is in
+hand (the child prints the time), the median of ``--startup-runs`` launches; the time to the
+process's exit (interpreter shutdown included) is reported next to it.
 
 Answer check (every engine against ``duckdb``): rows in order when the query has ORDER BY,
 sorted otherwise; values are equal when
@@ -37,6 +44,7 @@ Goals: Brickyard-DuckDB / raw DuckDB <= 1.15 (geometric mean), Spark / Brickyard
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import statistics
@@ -65,16 +73,14 @@ GOAL_STARTUP_S = 1.5
 def main() -> None:
     args = _parse_args()
     if args.worker:
-        answers = Path(args.answers)
-        result = run_worker(args.worker, Path(args.home), args.sf, args.queries, args.runs, answers)
-        (answers / "worker.json").write_text(json.dumps(result))
+        serve_worker(args.worker, Path(args.home), args.sf, Path(args.answers))
         return
     home = Path(args.home)
     schema = ensure_data(home, args.sf)
-    engines = [e for e in args.engines.split(",") if e]
+    engines = [e for e in ENGINES if e in args.engines.split(",")]
     report: dict[str, Any] = {"sf": args.sf, "schema": f"tpch.{schema}", "queries": args.queries}
     with tempfile.TemporaryDirectory(prefix="tpch-answers-") as answers:
-        runs = {e: run_engine(e, home, args, Path(answers) / e) for e in engines}
+        runs = run_engines(engines, home, args, Path(answers))
         report["engines"] = {
             e: {k: v for k, v in r.items() if k != "answers"} for e, r in runs.items()
         }
@@ -110,6 +116,8 @@ def _parse_args() -> argparse.Namespace:
         if args.queries == "all"
         else [int(q) for q in str(args.queries).split(",") if q]
     )
+    if not set(args.queries) <= set(range(1, 23)):
+        parser.error("TPC-H has queries 1 to 22")
     args.home = args.home or str(RESULTS / "tpch-home")
     if args.json == "":
         args.json = str(RESULTS / f"tpch-sf{schema_name(args.sf)[2:]}.json")
@@ -192,58 +200,152 @@ def _counted(dataset: Any, progress: Any, task: Any) -> Iterator[pa.RecordBatch]
 
 
 # -- engines ----------------------------------------------------------------------------------
-def run_engine(engine: str, home: Path, args: argparse.Namespace, answers: Path) -> dict[str, Any]:
-    """Run one engine's worker process; its times, errors and answers (Arrow tables)."""
+_REPLY = "@@tpch "  # a worker's protocol lines on stdout start with this; others are ignored
+
+
+class Worker:
+    """One engine's worker process, driven query by query over stdin/stdout."""
+
+    def __init__(self, engine: str, home: Path, sf: float, answers: Path) -> None:
+        self.engine, self.answers = engine, answers
+        answers.mkdir(parents=True)
+        self.log = (answers / "stderr.log").open("w+")
+        command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine]
+        command += ["--home", str(home), "--sf", str(sf), "--answers", str(answers)]
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            bufsize=1,
+        )
+        self.error: str | None = None
+        ready = self._reply()
+        if not ready.get("ready"):
+            self.error = str(ready.get("error"))
+
+    def run(self, number: int) -> dict[str, Any]:
+        """Run query ``number`` once: ``{"time": s}`` or ``{"error": message}``."""
+        assert self.process.stdin is not None
+        with contextlib.suppress(OSError):  # when the worker is gone, _reply says how
+            self.process.stdin.write(json.dumps({"query": number}) + "\n")
+            self.process.stdin.flush()
+        return self._reply()
+
+    def _reply(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith(_REPLY):
+                reply: dict[str, Any] = json.loads(line[len(_REPLY) :])
+                return reply
+        self.log.flush()
+        self.log.seek(0)
+        tail = "\n".join(self.log.read().strip().splitlines()[-5:])
+        return {"ready": False, "error": f"the {self.engine} worker exited: {tail}"}
+
+    def close(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        self.process.wait()
+        self.log.close()
+
+
+def run_engines(
+    engines: list[str], home: Path, args: argparse.Namespace, answers: Path
+) -> dict[str, dict[str, Any]]:
+    """Every engine's best time, errors and answers (Arrow tables), per query.
+
+    The DuckDB engines (Brickyard and raw) run in lockstep, one run of a query on each in
+    turn, so that load from other processes on the machine hits both alike; Spark runs after.
+    """
     from rich.console import Console
 
-    answers.mkdir(parents=True)
-    runs = args.runs or (1 if engine == "spark" else 3)
-    queries = ",".join(str(q) for q in args.queries)
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", engine]
-    command += ["--home", str(home), "--sf", str(args.sf), "--queries", queries]
-    command += ["--runs", str(runs), "--answers", str(answers)]
-    started = time.perf_counter()
-    with Console(stderr=True).status(f"{engine}: {len(args.queries)} queries, best of {runs}"):
-        done = subprocess.run(command, capture_output=True, text=True)
-    output = answers / "worker.json"
-    if not output.exists():
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
-        return {"available": False, "error": f"the {engine} worker failed: {tail}"}
-    result: dict[str, Any] = json.loads(output.read_text())
-    result["wall_s"] = round(time.perf_counter() - started, 2)
-    result["answers"] = {
-        int(q): pa.ipc.open_file(answers / f"q{int(q):02d}.arrow").read_all()
-        for q in result.get("times", {})
-    }
-    return result
+    results: dict[str, dict[str, Any]] = {}
+    fast = [e for e in engines if e != "spark"]
+    groups = [fast] if fast else []
+    groups += [["spark"]] if "spark" in engines else []
+    console = Console(stderr=True)
+    for group in groups:
+        runs = args.runs or (1 if group == ["spark"] else 3)
+        with console.status(f"{' + '.join(group)}: starting") as status:
+            started = time.perf_counter()
+            workers = {e: Worker(e, home, args.sf, answers / e) for e in group}
+            try:
+                for engine, worker in workers.items():
+                    results[engine] = {"available": worker.error is None, "runs": runs}
+                    if worker.error is not None:
+                        results[engine]["error"] = worker.error
+                live = {e: w for e, w in workers.items() if w.error is None}
+                best: dict[str, dict[int, float]] = {e: {} for e in live}
+                errors: dict[str, dict[int, str]] = {e: {} for e in live}
+                for number in args.queries:
+                    for run in range(runs):
+                        status.update(f"{' + '.join(group)}: Q{number}, run {run + 1} of {runs}")
+                        order = list(live) if run % 2 == 0 else list(reversed(live))
+                        for engine in order:
+                            if number in errors[engine]:
+                                continue
+                            reply = live[engine].run(number)
+                            if "time" in reply:
+                                previous = best[engine].get(number, math.inf)
+                                best[engine][number] = min(previous, reply["time"])
+                            else:
+                                errors[engine][number] = str(reply.get("error"))
+                                best[engine].pop(number, None)
+            finally:
+                for worker in workers.values():
+                    worker.close()
+            wall = round(time.perf_counter() - started, 2)
+        for engine in live:
+            results[engine].update(
+                times=best[engine],
+                errors=errors[engine],
+                wall_s=wall,
+                answers={
+                    q: pa.ipc.open_file(answers / engine / f"q{q:02d}.arrow").read_all()
+                    for q in best[engine]
+                },
+            )
+    return results
 
 
-def run_worker(
-    engine: str, home: Path, sf: float, queries: list[int], runs: int, answers: Path
-) -> dict[str, Any]:
-    """In the engine's own process: each query's best time and its answer (to ``answers``)."""
+def serve_worker(engine: str, home: Path, sf: float, answers: Path) -> None:
+    """In the engine's own process: run the queries the parent sends, one line each."""
+
+    def reply(message: dict[str, Any]) -> None:
+        sys.stdout.write(_REPLY + json.dumps(message) + "\n")
+        sys.stdout.flush()
+
     schema = schema_name(sf)
     try:
         prepare = _engine(engine, home, schema)
     except Exception as exc:  # the engine cannot start: report it, the others still run
-        return {"available": False, "error": f"{type(exc).__name__}: {exc}"}
-    times: dict[int, float] = {}
-    errors: dict[int, str] = {}
-    for number in queries:
+        reply({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return
+    reply({"ready": True})
+    prepared: dict[int, Any] = {}
+    for line in sys.stdin:
+        number = int(json.loads(line)["query"])
         try:
-            run = prepare(query_text(number, sf))
-            best, answer = math.inf, None
-            for _ in range(runs):
-                started = time.perf_counter()
-                answer = run()
-                best = min(best, time.perf_counter() - started)
-            assert answer is not None
-            with pa.ipc.new_file(answers / f"q{number:02d}.arrow", answer.schema) as sink:
-                sink.write_table(answer)
-            times[number] = best
+            if number not in prepared:  # untimed: reading and transpiling the query text
+                prepared[number] = prepare(query_text(number, sf))
+            started = time.perf_counter()
+            answer = prepared[number]()
+            elapsed = time.perf_counter() - started
+            path = answers / f"q{number:02d}.arrow"
+            if not path.exists():
+                with pa.ipc.new_file(path, answer.schema) as sink:
+                    sink.write_table(answer)
+            reply({"query": number, "time": elapsed})
         except Exception as exc:
-            errors[number] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
-    return {"available": True, "runs": runs, "times": times, "errors": errors}
+            reply({"query": number, "error": _error_text(exc)})
+
+
+def _error_text(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
 
 
 def _engine(engine: str, home: Path, schema: str) -> Any:
@@ -296,18 +398,34 @@ def _local(uri: str) -> str:
     return uri[len("file://") :] if uri.startswith("file://") else uri
 
 
+_STARTUP = """\
+import time
+import brickyard
+s = brickyard.spark(home={home!r})
+s.sql('SELECT count(*) FROM tpch.{schema}.nation').collect()
+print(time.time())
+"""
+
+
 def measure_startup(home: Path, schema: str, launches: int) -> dict[str, Any]:
-    """Wall time of fresh processes that make a session and fetch one small result."""
-    code = (
-        f"import brickyard; s = brickyard.spark(home={str(home)!r}); "
-        f"s.sql('SELECT count(*) FROM tpch.{schema}.nation').collect()"
-    )
-    times = []
+    """Fresh processes that make a session and fetch one small result.
+
+    ``median_s``: from launch to the result in hand (the goal); ``exit_median_s``: to the end
+    of the process, which adds the interpreter's shutdown.
+    """
+    code = _STARTUP.format(home=str(home), schema=schema)
+    to_result, to_exit = [], []
     for _ in range(launches):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return {"median_s": statistics.median(times), "best_s": min(times), "runs_s": times}
+        launched, started = time.time(), time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+        to_exit.append(time.perf_counter() - started)
+        to_result.append(float(done.stdout.decode().split()[-1]) - launched)
+    return {
+        "median_s": statistics.median(to_result),
+        "best_s": min(to_result),
+        "runs_s": to_result,
+        "exit_median_s": statistics.median(to_exit),
+    }
 
 
 # -- answers ----------------------------------------------------------------------------------
@@ -434,7 +552,8 @@ def print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # Wide enough for the whole table when the output is a file or a pipe (rich: 80 columns).
+    console = Console(width=None if sys.stdout.isatty() else 132)
     engines = report["engines"]
     times = {e: {int(q): t for q, t in r.get("times", {}).items()} for e, r in engines.items()}
     errors = {e: {int(q): m for q, m in r.get("errors", {}).items()} for e, r in engines.items()}
@@ -489,7 +608,8 @@ def print_report(report: dict[str, Any]) -> None:
     if "startup" in report:
         s = report["startup"]
         console.print(
-            f"time to first result (fresh process): median {s['median_s']:.2f} s, best {s['best_s']:.2f} s"
+            f"time to first result (fresh process, launch to result): median {s['median_s']:.2f} s,"
+            f" best {s['best_s']:.2f} s; to process exit: median {s['exit_median_s']:.2f} s"
         )
     disagreements = [
         (q, e)
