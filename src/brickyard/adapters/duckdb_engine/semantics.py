@@ -90,6 +90,9 @@ def _is_int_function(node: exp.Expr) -> bool:
 
 def spark_result_types(query: exp.Expr) -> exp.Expr:
     """Cast what DuckDB types wider than Spark to Spark's type (``year(d)`` is an INT)."""
+    for parsed in reversed(list(query.find_all(exp.StrToTime))):  # to_timestamp: an instant
+        if not isinstance(parsed.parent, exp.Cast):
+            parsed.replace(exp.Cast(this=parsed.copy(), to=exp.DataType.build("timestamptz")))
     for division in reversed(list(query.find_all(exp.IntDiv))):  # ``a div b`` is a bigint
         if not isinstance(division.parent, exp.Cast):
             division.replace(exp.Cast(this=division.copy(), to=exp.DataType.build("bigint")))

@@ -137,6 +137,10 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         for name, columns in self.views.rewrite(expression, set(self.temp_views)):
             self.catalog.add_table(name, columns)
         expression = spark_semantics(expression)
+        if isinstance(expression, exp.SetOperation):  # sqlframe takes a SELECT at the top
+            expression = exp.select("*").from_(
+                exp.Subquery(this=expression, alias=exp.to_identifier("__by_set"))
+            )
         names = _written_names(expression)
         df = super()._sql(expression, dialect=dialect, qualify=qualify)
         return keep_case(df, names) if names else df

@@ -36,10 +36,13 @@ _TIMESTAMPS = {
 MAX_PRECISION = 38
 
 
+_TEXT = {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT}
+
+
 def needs_types(query: exp.Expr) -> bool:
     """Whether the query holds a cast to an integer or decimal arithmetic to type."""
     for node in query.walk():
-        if isinstance(node, exp.Cast) and node.to.this in _INTEGRAL:
+        if isinstance(node, exp.Cast) and node.to.this in _INTEGRAL | _TEXT:
             if not isinstance(node.this, exp.Literal):
                 return True
         elif isinstance(node, (exp.Sum, exp.Avg, exp.Mul, exp.Div)):
@@ -72,6 +75,11 @@ def apply_typed_rules(query: exp.Expr, schema: Any) -> exp.Expr:
 
 
 def _rule(node: exp.Expr) -> exp.Expr | None:
+    if isinstance(node, exp.Cast) and node.to.this in _TEXT and _kind(node.this) in _TIMESTAMPS:
+        # Spark writes the session's wall clock without an offset: '2024-05-01 08:00:00'.
+        wall_clock = exp.Cast(this=node.this.copy(), to=exp.DataType.build("timestamp"))
+        node.set("this", wall_clock)
+        return None
     if isinstance(node, exp.Cast) and node.to.this in _INTEGRAL:
         source = node.this
         kind = _kind(source)
