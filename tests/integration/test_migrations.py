@@ -36,3 +36,11 @@ def test_an_old_database_is_upgraded_on_connect_keeping_its_rows(tmp_path: Path)
             assert (
                 conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
             )
+
+
+def test_head_revision_without_alembic_matches_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    from brickyard.adapters.metadata_sql.engine import MIGRATIONS, head_revision
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from brickyard.domain.errors import ConfigError, StorageError
@@ -77,10 +74,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; safe when several processes start at once."""
-    script = ScriptDirectory(str(MIGRATIONS))
-    head = script.get_current_head()
+    """Bring the schema to the newest revision; safe when several processes start at once.
+
+    A database already at the newest revision is checked with one query; Alembic (a slow
+    import) is loaded only when there is something to migrate.
+    """
+    head = head_revision()
     try:
+        if _current_revision(engine) == head:
+            return
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+        from alembic.runtime.migration import MigrationContext
+
         with _migration_lock(engine), engine.begin() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
@@ -95,6 +101,32 @@ def migrate(engine: Engine) -> None:
             f"{exc.orig}; check metadata.url in brickyard.toml (or BRICKYARD_METADATA_URL)",
             transient=True,
         ) from exc
+
+
+def head_revision() -> str:
+    """The newest migration: the one no other migration builds on."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        if found := re.search(r'^revision\s*=\s*"([^"]+)"', source, re.M):
+            revisions.add(found.group(1))
+        if found := re.search(r'^down_revision\s*=\s*"([^"]+)"', source, re.M):
+            parents.add(found.group(1))
+    heads = sorted(revisions - parents)
+    if len(heads) != 1:
+        raise StorageError(f"the metadata migrations have {len(heads)} heads: {heads}")
+    return heads[0]
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        except (OperationalError, ProgrammingError):  # a new database: no version table yet
+            connection.rollback()
+            return None
+    return None if row is None else str(row[0])
 
 
 @contextmanager
