@@ -13,6 +13,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from brickyard.adapters.spark_engine.tables import SnapshotFrames
+from brickyard.adapters.spark_engine.types import spark_schema
 from brickyard.adapters.spark_sql.parse import parse_spark_sql
 from brickyard.adapters.spark_sql.references import catalog_references
 from brickyard.adapters.spark_sql.statements import run_statement
@@ -40,7 +41,9 @@ class SparkCatalogEngine:
         return self.originals["sql"](self.session, text, args, **kwargs)
 
     def spark_table(self, name: str) -> Any:
-        return self.originals["table"](self.session, name)
+        # Through Spark's own reader: Connect's session.table() calls self.read.table(),
+        # which is Brickyard's reader on the patched class (and would call back here).
+        return self.spark_read().table(name)
 
     def spark_read(self) -> Any:
         return getter(self.originals["read"])(self.session)
@@ -62,7 +65,8 @@ class SparkCatalogEngine:
             return self.spark_sql(text, args, **kwargs)  # Spark reports its own syntax errors
         result = run_statement(self, statement)
         if result is not None:
-            return self.session.createDataFrame(result)
+            # With its schema: Spark Connect infers none from a statement's empty result.
+            return self.session.createDataFrame(result, spark_schema(result.schema))
         if not self._point_at_snapshots(statement):
             return self.spark_sql(text, args, **kwargs)  # nothing of ours: Spark's text as is
         return self.spark_sql(statement.sql(dialect="spark"), args, **kwargs)

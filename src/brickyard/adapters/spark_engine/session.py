@@ -21,14 +21,15 @@ from brickyard.domain.errors import ConfigError
 if TYPE_CHECKING:
     from brickyard.workspace import Workspace
 
-_PATCHED = ("sql", "table", "read", "catalog")
+_KEPT = ("sql", "read", "catalog")  # Spark's own members that Brickyard's call
 _engine: SparkCatalogEngine | None = None
+_originals: dict[type, dict[str, Any]] = {}
 
 
 def start_spark(ws: Workspace) -> Any:
-    """The workspace's Spark session (made once per process)."""
+    """The workspace's Spark session (made once per process, again after ``spark.stop()``)."""
     global _engine
-    if _engine is not None:
+    if _engine is not None and not _stopped(_engine.session):
         if _engine.ws.home != ws.home:
             raise ConfigError(
                 "this process already runs Spark over another workspace "
@@ -36,14 +37,31 @@ def start_spark(ws: Workspace) -> Any:
             )
         ws.close()
         return _engine.session
+    if _engine is not None:  # stopped: a new session, as getOrCreate() after stop() gives
+        _engine.ws.close()
+        _engine = None
     remote = str(ws.config.get("engine.spark.remote") or "")
     session = _connect(remote) if remote else _local(ws)
     session_class, dataframe_class = _classes(remote)
-    originals = {name: session_class.__dict__[name] for name in _PATCHED}
-    originals["write"] = dataframe_class.__dict__["write"]
-    _engine = SparkCatalogEngine(ws, session, originals)
+    _engine = SparkCatalogEngine(ws, session, _spark_members(session_class, dataframe_class))
     _install(session_class, dataframe_class, _engine)
     return session
+
+
+def _stopped(session: Any) -> bool:
+    connect_stopped = getattr(session, "is_stopped", None)  # Spark Connect
+    if isinstance(connect_stopped, bool):
+        return connect_stopped
+    return getattr(session.sparkContext, "_jsc", None) is None  # classic: stop() clears it
+
+
+def _spark_members(session_class: type, dataframe_class: type) -> dict[str, Any]:
+    """Spark's own members, taken before the first patch (a restart must not take ours)."""
+    if session_class not in _originals:
+        members = {name: session_class.__dict__[name] for name in _KEPT}
+        members["write"] = dataframe_class.__dict__["write"]
+        _originals[session_class] = members
+    return _originals[session_class]
 
 
 def _local(ws: Workspace) -> Any:
@@ -82,12 +100,16 @@ def _connect(remote: str) -> Any:
     from pyspark.sql import SparkSession
 
     try:
-        return SparkSession.builder.remote(remote).getOrCreate()
+        session = SparkSession.builder.remote(remote).getOrCreate()
+        # The server's own defaults apply over Connect; this one is a session setting.
+        # Delta (delta-rs) reads microsecond timestamps; Spark's default INT96 it would not.
+        session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     except Exception as exc:
         raise ConfigError(
             f"cannot reach the Spark Connect server at {remote} ({type(exc).__name__}: {exc}); "
             "start it ($SPARK_HOME/sbin/start-connect-server.sh) or fix engine.spark.remote"
         ) from exc
+    return session
 
 
 def _classes(remote: str) -> tuple[type, type]:

@@ -8,6 +8,7 @@ delta-rs and handed to Spark as Arrow.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,9 @@ class SnapshotFrames:
         self.session = session
         self._read = read  # Spark's own reader and table lookup, not the catalog-aware ones
         self._table = table
-        self._views: dict[tuple[TableRef, int], str] = {}
+        # By location, not name: a table dropped and created again under the same name is
+        # another table (another folder) whose versions start at 0 again.
+        self._views: dict[tuple[str, int], str] = {}
 
     @property
     def storage(self) -> DeltaStorage:
@@ -41,9 +44,10 @@ class SnapshotFrames:
         """The temp view name holding ``ref`` at a version (latest by default)."""
         location = self.ws.catalog.table_location(ref)
         snapshot = self.storage.snapshot(location, version, timestamp)
-        key = (ref, snapshot.version)
+        key = (location, snapshot.version)
         if key not in self._views:
-            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__v{snapshot.version}"
+            table_id = hashlib.sha1(location.encode()).hexdigest()[:10]
+            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__{table_id}__v{snapshot.version}"
             self.frame_of_location(location, snapshot.version).createOrReplaceTempView(name)
             self._views[key] = name
         return self._views[key]

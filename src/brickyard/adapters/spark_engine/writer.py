@@ -90,7 +90,8 @@ class CatalogWriter:
             )
         catalog = self._engine.ws.catalog
         if not catalog.table_exists(name):
-            catalog.create_table(name, self._stage(self._df), partition_by=self._partition_by)
+            staged = self._stage(self._df, self._partition_by)
+            catalog.create_table(name, staged, partition_by=self._partition_by)
         elif chosen in ("error", "errorifexists", "default"):
             raise AlreadyExistsError(
                 f"table '{catalog.resolve_table(name).full_name}' already exists; use "
@@ -114,6 +115,12 @@ class CatalogWriter:
     # -- helpers ------------------------------------------------------------------------------
     def _write(self, name: str, df: Any, overwrite: bool) -> None:
         table = self._engine.ws.catalog.table(name)
+        partitions = list(table.info.partition_by)
+        if self._partition_by and self._partition_by != partitions:
+            raise InvalidInputError(
+                f"table '{table.full_name}' is partitioned by {partitions or 'nothing'}, not by "
+                f"{self._partition_by}: drop .partitionBy(...) to write into it"
+            )
         flag = "overwriteSchema" if overwrite else "mergeSchema"
         if self._options.get(flag, "false").lower() == "true":  # schema changes: Arrow path
             data = arrow_of(df)
@@ -122,13 +129,15 @@ class CatalogWriter:
             else:
                 table.append(data, merge_schema=True)
             return
-        staged = self._stage(conform(df, table.schema, name))
+        # The table's own partitioning, whether or not the writer named it: the Delta log
+        # takes partition values from the folders, never from inside the files.
+        staged = self._stage(conform(df, table.schema, name), partitions)
         if overwrite:
             table.overwrite(staged)
         else:
             table.append(staged)
 
-    def _stage(self, df: Any) -> StagedFiles | pa.Table:
+    def _stage(self, df: Any, partition_by: list[str]) -> StagedFiles | pa.Table:
         """Spark writes the rows as Parquet into a staging folder of the warehouse."""
         storage = self._engine.ws.catalog.storage
         try:
@@ -136,19 +145,23 @@ class CatalogWriter:
         except InvalidInputError:  # an object-store warehouse: Spark has no S3 jars here
             return arrow_of(df)
         spark_writer = self._engine.spark_write(df)
-        if self._partition_by:
-            spark_writer = spark_writer.partitionBy(*self._partition_by)
+        if partition_by:
+            spark_writer = spark_writer.partitionBy(*partition_by)
         spark_writer.mode("overwrite").parquet(str(folder))
         return staged_files(folder, arrow_schema(df.schema))
 
 
 def conform(df: Any, target: pa.Schema, name: str) -> Any:
-    """The DataFrame's columns by name, cast to the table's types (Spark's store assignment)."""
+    """The DataFrame's columns by name, cast to the table's types (Spark's store assignment).
+
+    Names match case-insensitively, as Spark resolves them (``spark.sql.caseSensitive`` off).
+    """
     from pyspark.sql.functions import col
 
-    have = set(df.columns)
-    missing = [n for n in target.names if n not in have]
-    extra = [c for c in df.columns if c not in set(target.names)]
+    have = {c.lower(): c for c in df.columns}
+    wanted = {n.lower() for n in target.names}
+    missing = [n for n in target.names if n.lower() not in have]
+    extra = [c for c in df.columns if c.lower() not in wanted]
     if missing or extra:
         raise SchemaMismatchError(
             f"the data does not match table '{name}': "
@@ -158,7 +171,9 @@ def conform(df: Any, target: pa.Schema, name: str) -> Any:
             + "; select the table's columns, or use .option('mergeSchema', 'true') to add columns"
         )
     struct = spark_schema(target)
-    return df.select(*[col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in struct.fields])
+    return df.select(
+        *[col(f"`{have[f.name.lower()]}`").cast(f.dataType).alias(f.name) for f in struct.fields]
+    )
 
 
 def arrow_of(df: Any) -> pa.Table:

@@ -127,8 +127,8 @@ def _name(table: exp.Expr) -> str:
 
 def _use(session: StatementHost, statement: exp.Use) -> pa.Table:
     parts = [p.name for p in statement.this.parts] if statement.this else []
-    kind = (statement.args.get("kind") or "").upper()
-    if kind == "CATALOG":
+    kind = statement.args.get("kind")  # sqlglot: a Var (USE CATALOG c) or nothing (USE c.s)
+    if kind is not None and kind.name.upper() == "CATALOG":
         session.ws.catalog.use(catalog=parts[-1])
     else:
         session.ws.catalog.use(schema=".".join(parts))
