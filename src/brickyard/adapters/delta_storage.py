@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ class DeltaStorage:
         self._is_local = "://" not in self.warehouse or self.warehouse.startswith("file://")
         # Recorded in every commit, so a table's history says who made each version.
         self._commit = CommitProperties(custom_metadata={"userName": user} if user else None)
+        self._kept_open: dict[str, DeltaTable] = {}  # for latest_version
+        self._kept_lock = threading.Lock()
 
     def location_for(self, ref: TableRef, table_id: str) -> str:
         # Name parts are validated identifiers, so they are safe path components.
@@ -310,6 +313,20 @@ class DeltaStorage:
             # Deletion vectors and column mapping need a Delta-aware reader; plain Parquet won't do.
             plain_parquet=not features & {"deletionVectors", "columnMapping"} and self._is_local,
         )
+
+    def latest_version(self, location: str) -> int:
+        """The table's newest version, cheaply: a kept-open table reads only new log entries."""
+        with self._kept_lock:
+            table = self._kept_open.get(location)
+            if table is None:
+                table = self._kept_open[location] = self._open(location)
+            else:
+                try:
+                    table.update_incremental()
+                except (DeltaError, OSError):  # dropped or replaced: open it afresh
+                    del self._kept_open[location]
+                    table = self._kept_open[location] = self._open(location)
+            return int(table.version())
 
     def schema(self, location: str) -> pa.Schema:
         return _arrow_schema(self._open(location))

@@ -12,7 +12,7 @@ from sqlframe.base.util import sqlglot_to_spark
 from sqlframe.duckdb import DuckDBDataFrame, DuckDBGroupedData
 from sqlglot import exp
 
-from brickyard.adapters.duckdb_engine.results import pandas_of
+from brickyard.adapters.duckdb_engine.results import pandas_of, rows_of
 from brickyard.adapters.duckdb_engine.spark_names import spark_named
 from brickyard.adapters.duckdb_engine.spark_only import needs_spark
 from brickyard.arrow.types import type_text
@@ -64,9 +64,33 @@ class BrickyardDataFrame(DuckDBDataFrame):
 
     def toArrow(self, batch_size: int | None = None) -> Any:
         """The rows as an Arrow table (or a batch reader), with Spark's types."""
+        direct = self.__dict__.get("_direct")
+        if direct is not None:
+            return (
+                direct.to_arrow_table()
+                if batch_size is None
+                else direct.fetch_record_batch(batch_size)
+            )
         if batch_size is not None:
             return super().toArrow(batch_size)
         return super().toArrow()
+
+    def collect(self) -> list[Any]:
+        if self.__dict__.get("_direct") is not None:
+            return rows_of(self.toArrow(), self.session.time_zone)
+        return super().collect()  # type: ignore[no-any-return]
+
+    def count(self) -> int:
+        direct = self.__dict__.get("_direct")
+        if direct is not None:
+            return int(direct.aggregate("count(*)").fetchall()[0][0])
+        return super().count()  # type: ignore[no-any-return]
+
+    @property
+    def columns(self) -> list[str]:
+        if self.__dict__.get("_direct") is not None:
+            return list(self._direct.columns)
+        return super().columns  # type: ignore[no-any-return]
 
     def toPandas(self) -> Any:
         """A pandas frame as PySpark makes it: decimals as Decimal, naive local timestamps."""
@@ -79,12 +103,47 @@ class BrickyardDataFrame(DuckDBDataFrame):
         return self.select(*[functions.expr(e) for e in flat])
 
     def _arrow_schema(self) -> pa.Schema:
+        direct = self.__dict__.get("_direct")
+        if direct is not None:
+            return direct.limit(0).to_arrow_table().schema  # type: ignore[no-any-return]
         expressions = self._get_expressions(optimize=False)
         for statement in expressions[:-1]:  # cached frames and the like come first
             self.session._execute(self.session._to_sql(statement))
         text = self.session._to_sql(expressions[-1])
         empty = self.session._conn.sql(text).limit(0).to_arrow_table()
         return empty.schema
+
+
+class DirectFrame(BrickyardDataFrame):
+    """``spark.sql``'s answer: one DuckDB query, run as written when it is collected.
+
+    sqlframe's DataFrame (its expression, CTEs...) is built only when a DataFrame method is
+    chained on: most ``spark.sql(...)`` results are just collected, and building costs tens
+    of milliseconds per query.
+    """
+
+    @classmethod
+    def of(cls, session: Any, relation: Any, build: Any) -> DirectFrame:
+        frame = cls.__new__(cls)
+        frame.__dict__.update(session=session, _direct=relation, _build=build)
+        return frame
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built_now() and not name.startswith("__"):
+            return getattr(self, name)
+        return super().__getattr__(name)
+
+    def copy(self, **kwargs: Any) -> Any:
+        self._built_now()  # sqlframe copies the instance's attributes
+        return super().copy(**kwargs)
+
+    def _built_now(self) -> bool:
+        """Build sqlframe's DataFrame if it is not built yet; whether it was built now."""
+        state = self.__dict__
+        if "_build" not in state or "expression" in state:
+            return False
+        state.update(state["_build"]().__dict__)
+        return True
 
 
 def keep_case(df: Any, names: list[str]) -> Any:

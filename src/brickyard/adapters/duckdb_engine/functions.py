@@ -25,7 +25,10 @@ def _col(value: ColumnOrName) -> Column:
 def _sql(template: str, **columns: ColumnOrName) -> Column:
     """A column from DuckDB SQL text whose ``{name}`` slots are the given columns."""
     text = template.format(
-        **{name: f"({_col(c).column_expression.sql(dialect='duckdb')})" for name, c in columns.items()}
+        **{
+            name: f"({_col(c).column_expression.sql(dialect='duckdb')})"
+            for name, c in columns.items()
+        }
     )
     return Column(exp.maybe_parse(text, dialect="duckdb"))
 

@@ -19,7 +19,11 @@ from sqlframe.duckdb import (
 )
 from sqlglot import exp
 
-from brickyard.adapters.duckdb_engine.dataframe import BrickyardDataFrame, keep_case
+from brickyard.adapters.duckdb_engine.dataframe import (
+    BrickyardDataFrame,
+    DirectFrame,
+    keep_case,
+)
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.readwriter import BrickyardReader, BrickyardWriter
 from brickyard.adapters.duckdb_engine.results import rows_of
@@ -142,8 +146,29 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
                 exp.Subquery(this=expression, alias=exp.to_identifier("__by_set"))
             )
         names = _written_names(expression)
-        df = super()._sql(expression, dialect=dialect, qualify=qualify)
-        return keep_case(df, names) if names else df
+
+        def build() -> Any:
+            df = super(BrickyardSession, self)._sql(expression, dialect=dialect, qualify=qualify)
+            return keep_case(df, names) if names else df
+
+        if self._reads_temp_views(expression):  # sqlframe inlines those DataFrames
+            return build()
+        # Analysed now (a bad name fails here, as in Spark); run as written when nothing is
+        # chained on, else sqlframe builds its DataFrame then.
+        return DirectFrame.of(self, self._direct_relation(expression), build)
+
+    def _reads_temp_views(self, expression: exp.Expr) -> bool:
+        views = {name.lower() for name in self.temp_views}
+        return bool(views) and any(
+            len(table.parts) == 1 and table.name.lower() in views
+            for table in expression.find_all(exp.Table)
+        )
+
+    def _direct_relation(self, expression: exp.Expr) -> Any:
+        """The DuckDB relation of a Spark query, with Spark's result types (bound, not run)."""
+        query = spark_result_types(apply_typed_rules(expression.copy(), self.catalog._schema))
+        text = query.sql(dialect=duckdb_dialect())
+        return self._conn.sql(self._bigint_sums(query, text))
 
     def createDataFrame(
         self,
@@ -178,11 +203,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
 
     def table_from_view(self, name: str, columns: dict[str, str]) -> Any:
         self.catalog.add_table(name, columns)
-        select = (
-            exp.Select()
-            .from_(exp.to_table(name))
-            .select(*[_column(c) for c in columns])
-        )
+        select = exp.Select().from_(exp.to_table(name)).select(*[_column(c) for c in columns])
         return keep_case(self._create_df(select), list(columns))
 
     def _parse(self, text: str) -> exp.Expr:
@@ -249,6 +270,13 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         row = tuple.__new__(Row, [cls._to_value(v) for v in values])
         row.__fields__ = columns
         return row
+
+
+def duckdb_dialect() -> Any:
+    """The dialect sqlframe writes DuckDB SQL in (lambdas in DuckDB 2's syntax)."""
+    from sqlframe.duckdb.session import _DuckDBV2
+
+    return _DuckDBV2(version=duckdb.__version__)
 
 
 def _written_names(expression: exp.Expr) -> list[str]:

@@ -30,7 +30,8 @@ class SnapshotViews:
     def __init__(self, conn: duckdb.DuckDBPyConnection, catalog: CatalogService) -> None:
         self.conn = conn
         self.catalog = catalog
-        self._made: dict[tuple[TableRef, int], str] = {}
+        self._made: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
+        self._names: set[str] = set()
 
     @property
     def storage(self) -> DeltaStorage:
@@ -40,16 +41,26 @@ class SnapshotViews:
     def view(
         self, ref: TableRef, version: int | None = None, timestamp: datetime | None = None
     ) -> tuple[str, dict[str, str]]:
-        """(view name, {column: Spark type}) for ``ref`` at a version (latest by default)."""
-        info = self.catalog.table_info(ref)
-        snapshot = self.storage.snapshot(info.storage_location, version, timestamp)
-        columns = {f.name: _spark_type(f.type) for f in snapshot.schema}
-        key = (ref, snapshot.version)
+        """(view name, {column: Spark type}) for ``ref`` at a version (latest by default).
+
+        A version's view is made once: asking again costs one metadata query (where the table
+        lives) and, for the latest version, a read of the Delta log's new entries only.
+        """
+        location = self.catalog.table_location(ref)
+        if version is None and timestamp is None:
+            version = self.storage.latest_version(location)
+        if version is not None and (location, version) in self._made:
+            return self._made[(location, version)]
+        snapshot = self.storage.snapshot(location, version, timestamp)
+        key = (location, snapshot.version)
         if key not in self._made:
             name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__v{snapshot.version}"
-            self._create(name, info.storage_location, snapshot)
-            self._made[key] = name
-        return self._made[key], columns
+            if name in self._names:  # the same name and version at another location
+                name = f"{name}_{len(self._names)}"
+            self._create(name, location, snapshot)
+            self._names.add(name)
+            self._made[key] = (name, {f.name: _spark_type(f.type) for f in snapshot.schema})
+        return self._made[key]
 
     def rewrite(self, expression: exp.Expr, skip: set[str]) -> list[tuple[str, dict[str, str]]]:
         """Point every catalog table reference in ``expression`` at its snapshot view."""
