@@ -67,6 +67,20 @@ def test_result_types_are_sparks(spark: Any) -> None:
     sums = df.agg(F.sum("n").alias("s"), F.sum("price").alias("p"), F.avg("price").alias("a"))
     assert sums.dtypes == [("s", "bigint"), ("p", "decimal(20,2)"), ("a", "decimal(14,6)")]
     assert sums.collect()[0].a == Decimal("10.250000")
+    arithmetic = spark.sql(
+        "SELECT CAST(1.25 AS DECIMAL(10,2)) * CAST(2 AS DECIMAL(10,2)) AS m, 0.1 + 0.2 AS a, "
+        "round(CAST(7 AS DECIMAL(10,2)) / CAST(3 AS DECIMAL(10,2)), 4) AS r"
+    )
+    assert arithmetic.dtypes == [
+        ("m", "decimal(21,4)"),
+        ("a", "decimal(2,1)"),
+        ("r", "decimal(15,4)"),
+    ]
+    assert arithmetic.collect()[0].asDict() == {
+        "m": Decimal("2.5000"),
+        "a": Decimal("0.3"),
+        "r": Decimal("2.3333"),
+    }
 
 
 def test_to_pandas_keeps_decimals_and_local_timestamps(spark: Any) -> None:

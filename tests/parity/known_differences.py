@@ -11,24 +11,10 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "unix_timestamp(t) reads the timestamp's wall clock as UTC on DuckDB; Spark reads it "
         "in the session time zone (the other session-zone functions match)"
     ),
-    "decimals.decimal_arithmetic": (
-        "Spark types an integer operand of decimal arithmetic as DECIMAL(10,0) and round() of "
-        "a decimal as a decimal; the DuckDB engine applies Spark's decimal result rules only "
-        "when both operands are decimals, so some result types are wider or DOUBLE"
-    ),
-    "decimals.decimal_aggregates": (
-        "the sum of a decimal times an integer: same cause as decimal_arithmetic (the value "
-        "is the same, the declared precision differs)"
-    ),
     "decimals.decimal_division_type": (
         "decimal division gets Spark's result type, but DuckDB divides in double precision: "
         "digits past about 15 significant ones differ"
     ),
-    "decimals.decimal_literals_sql": (
-        "DuckDB types decimal literals in SQL by itself (2 * 3.0 is DECIMAL(15,2), Spark says "
-        "DECIMAL(7,2)), and a division of literals is DOUBLE"
-    ),
-    "sql.sql_functions_and_literals": "decimal literal typing, as in decimal_literals_sql",
     "nested.posexplode_and_map_explode": (
         "sqlframe's posexplode and explode of a map fail on DuckDB; explode an array, or "
         "map_entries(m) for a map"

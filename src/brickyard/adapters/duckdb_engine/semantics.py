@@ -88,28 +88,39 @@ def _is_int_function(node: exp.Expr) -> bool:
     return isinstance(node, (*_INT_RESULTS, *_INT_WINDOWS))
 
 
+_TYPE = exp.DataType.Type
+
+
 def spark_result_types(query: exp.Expr) -> exp.Expr:
     """Cast what DuckDB types wider than Spark to Spark's type (``year(d)`` is an INT)."""
-    for parsed in reversed(list(query.find_all(exp.StrToTime))):  # to_timestamp: an instant
-        if not isinstance(parsed.parent, exp.Cast):
-            parsed.replace(exp.Cast(this=parsed.copy(), to=exp.DataType.build("timestamptz")))
-    for division in reversed(list(query.find_all(exp.IntDiv))):  # ``a div b`` is a bigint
-        if not isinstance(division.parent, exp.Cast):
-            division.replace(exp.Cast(this=division.copy(), to=exp.DataType.build("bigint")))
-    # Innermost first: an outer cast copies its argument with the inner casts in place.
-    for node in reversed([n for n in query.walk() if _is_int_function(n)]):
+    for parsed in list(query.find_all(exp.StrToTime)):  # to_timestamp: an instant
+        _cast_in_place(parsed, exp.DataType(this=_TYPE.TIMESTAMPTZ))
+    for division in list(query.find_all(exp.IntDiv)):  # ``a div b`` is a bigint
+        _cast_in_place(division, exp.DataType(this=_TYPE.BIGINT))
+    for node in [n for n in query.walk() if _is_int_function(n)]:
         target = node
         if _is_window_function(node):
             if not isinstance(node.parent, exp.Window):
                 continue
             target = node.parent
-        if isinstance(target.parent, exp.Cast):
-            continue
-        cast: exp.Expr = exp.Cast(this=target.copy(), to=exp.DataType.build("int"))
         if isinstance(target.parent, exp.Select):  # an unnamed projection keeps its name
-            cast = exp.alias_(cast, target.sql(dialect="duckdb"), quoted=True)
-        target.replace(cast)
+            name = target.sql(dialect="duckdb")
+            cast = _cast_in_place(target, exp.DataType(this=_TYPE.INT))
+            if cast is not None:
+                cast.replace(exp.alias_(cast.copy(), name, quoted=True))
+        else:
+            _cast_in_place(target, exp.DataType(this=_TYPE.INT))
     return query
+
+
+def _cast_in_place(node: exp.Expr, to: exp.DataType) -> exp.Cast | None:
+    """``node`` becomes ``CAST(node AS to)`` where it stands, unless already cast."""
+    if isinstance(node.parent, exp.Cast):
+        return None
+    cast = exp.Cast(to=to)
+    node.replace(cast)
+    cast.set("this", node)
+    return cast
 
 
 def _name_projections(expression: exp.Expr) -> None:

@@ -168,7 +168,11 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         """The DuckDB relation of a Spark query, with Spark's result types (bound, not run)."""
         query = spark_result_types(apply_typed_rules(expression.copy(), self.catalog._schema))
         text = query.sql(dialect=duckdb_dialect())
-        return self._conn.sql(self._bigint_sums(query, text))
+        relation = self._conn.sql(text)
+        if not query.find(exp.Sum):  # typed sums are cast already; an untyped one may not be
+            return relation
+        wrapped = _without_hugeints(relation, text)
+        return relation if wrapped is None else self._conn.sql(wrapped)
 
     def createDataFrame(
         self,
@@ -222,16 +226,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         """Integer sums are HUGEINT in DuckDB and bigint in Spark (which fails on overflow)."""
         if not query.find(exp.Sum):
             return text
-        relation = self._conn.sql(text)
-        if "HUGEINT" not in {str(t) for t in relation.types}:
-            return text
-        projections = [
-            f"CAST({quoted(name)} AS BIGINT) AS {quoted(name)}"
-            if str(kind) == "HUGEINT"
-            else quoted(name)
-            for name, kind in zip(relation.columns, relation.types, strict=True)
-        ]
-        return f"SELECT {', '.join(projections)} FROM ({text}) AS __by_sums"
+        return _without_hugeints(self._conn.sql(text), text) or text
 
     def _collect(
         self,
@@ -270,6 +265,19 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         row = tuple.__new__(Row, [cls._to_value(v) for v in values])
         row.__fields__ = columns
         return row
+
+
+def _without_hugeints(relation: Any, text: str) -> str | None:
+    """``text`` with its HUGEINT result columns cast to BIGINT; None when it has none."""
+    if "HUGEINT" not in {str(t) for t in relation.types}:
+        return None
+    projections = [
+        f"CAST({quoted(name)} AS BIGINT) AS {quoted(name)}"
+        if str(kind) == "HUGEINT"
+        else quoted(name)
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    return f"SELECT {', '.join(projections)} FROM ({text}) AS __by_sums"
 
 
 def duckdb_dialect() -> Any:
