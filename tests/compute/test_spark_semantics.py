@@ -6,6 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from brickyard.domain.errors import InvalidInputError
+
 
 def test_column_names_keep_their_case(spark: Any) -> None:
     from pyspark.sql import functions as F  # noqa: N812
@@ -109,3 +113,14 @@ def test_functions_sqlframe_lacks_on_duckdb(spark: Any) -> None:
     ]
     exploded = df.select(F.explode_outer("a").alias("e")).collect()
     assert sorted((r.e is None, r.e) for r in exploded) == [(False, 1), (False, 2), (True, None)]
+
+
+def test_insert_casts_numbers_to_the_column_type_or_fails_whole(spark: Any) -> None:
+    spark.sql("CREATE TABLE main.default.acct (id INT, balance DECIMAL(10,2))")
+    spark.sql("INSERT INTO main.default.acct VALUES (1, 1.25)")
+    spark.sql("INSERT INTO acct SELECT id + 10, balance * 2 FROM acct")  # DECIMAL(12,2) rows
+    rows = sorted(spark.table("acct").collect())
+    assert [(r.id, r.balance) for r in rows] == [(1, Decimal("1.25")), (11, Decimal("2.50"))]
+    with pytest.raises(InvalidInputError, match="does not fit"):
+        spark.sql("INSERT INTO acct SELECT 99, balance * 100000000 FROM acct")
+    assert spark.table("acct").count() == 2

@@ -117,3 +117,34 @@ class ConformedStream:
 
 def _describe(schema: pa.Schema) -> str:
     return ", ".join(f"{f.name} {f.type}" for f in schema)
+
+
+def store_assignment(data: pa.Table, target: pa.Schema) -> pa.Table:
+    """SQL ``INSERT``'s rule (Spark's ANSI store assignment): numbers take the column's type.
+
+    ``balance * 2`` is a wider decimal than the ``balance`` column it goes back into; Spark
+    casts it, failing on a value that does not fit. Other mismatches are left for
+    ``check_fits`` to report.
+    """
+    columns = []
+    for field, column in zip(data.schema, data.columns, strict=True):
+        wanted = target.field(field.name).type if field.name in target.names else None
+        if wanted is not None and wanted != field.type and _numeric(field.type, wanted):
+            try:
+                column = column.cast(wanted, safe=True)
+            except (pa.ArrowInvalid, OverflowError) as exc:
+                raise InvalidInputError(
+                    f"a value of column '{field.name}' does not fit the table's type {wanted}: "
+                    f"{exc}; nothing was written"
+                ) from exc
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=data.schema.names)
+
+
+def _numeric(source: pa.DataType, target: pa.DataType) -> bool:
+    def number(dtype: pa.DataType) -> bool:
+        return bool(
+            pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)
+        )
+
+    return number(source) and number(target)

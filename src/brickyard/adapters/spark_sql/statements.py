@@ -7,13 +7,15 @@ statement host (a DuckDB or Spark session) turns a query into Arrow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 from sqlglot import exp
 
+from brickyard.arrow.schema_fit import store_assignment
 from brickyard.domain.errors import InvalidInputError, NotFoundError
 from brickyard.domain.merge import MergeClause
+from brickyard.ports import StagedFiles
 
 if TYPE_CHECKING:
     from brickyard.workspace import Workspace
@@ -26,6 +28,18 @@ class StatementHost(Protocol):
 
     def query_arrow(self, query: exp.Expr) -> pa.Table:
         """Run a query (part of a statement) on the engine; Arrow out, Spark types kept."""
+        ...
+
+
+@runtime_checkable
+class StagingHost(StatementHost, Protocol):
+    """A host whose engine writes a query's rows as Parquet itself (Spark): CTAS and
+    INSERT ... SELECT commit those files, and the rows never pass through this process."""
+
+    def stage_query(
+        self, query: exp.Expr, target: pa.Schema | None, partition_by: list[str]
+    ) -> StagedFiles | pa.Table:
+        """The query's rows staged; by position as ``target``'s columns when given."""
         ...
 
 
@@ -148,8 +162,10 @@ def _create_table(session: StatementHost, statement: exp.Create) -> pa.Table:
         )
     partitions = _partitions(statement)
     comment = _comment(statement)
-    if statement.expression is not None:  # CREATE TABLE ... AS SELECT
-        data: Any = session.query_arrow(statement.expression)
+    if statement.expression is not None and not exists and isinstance(session, StagingHost):
+        data: Any = session.stage_query(statement.expression, None, partitions)
+    elif statement.expression is not None:  # CREATE TABLE ... AS SELECT
+        data = session.query_arrow(statement.expression)
     elif isinstance(statement.this, exp.Schema):
         data = ", ".join(
             f"{col.name} {col.args['kind'].sql(dialect='spark')}"
@@ -216,6 +232,17 @@ def _drop(session: StatementHost, statement: exp.Drop) -> pa.Table | None:
 def _insert(session: StatementHost, statement: exp.Insert) -> pa.Table:
     target = statement.this
     table = session.ws.catalog.table(_name(target))
+    if isinstance(session, StagingHost) and not isinstance(target, exp.Schema):
+        staged = session.stage_query(
+            statement.expression, table.schema, list(table.info.partition_by)
+        )
+        count = (
+            sum(f.num_records for f in staged.files)
+            if isinstance(staged, StagedFiles)
+            else staged.num_rows
+        )
+        (table.overwrite if statement.args.get("overwrite") else table.append)(staged)
+        return pa.table({"num_affected_rows": [count], "num_inserted_rows": [count]})
     data = session.query_arrow(statement.expression)
     names = table.schema.names
     if isinstance(target, exp.Schema):  # INSERT INTO t (a, b) SELECT ...
@@ -223,6 +250,7 @@ def _insert(session: StatementHost, statement: exp.Insert) -> pa.Table:
         data = data.rename_columns(listed)
     elif data.num_columns == len(names):  # by position, as Spark SQL inserts
         data = data.rename_columns(names)
+    data = store_assignment(data, table.schema)
     if statement.args.get("overwrite"):
         table.overwrite(data)
     else:
