@@ -171,6 +171,17 @@ def create_or_replace_columns(spark: Any) -> Any:
     return {"columns": df.columns, "count": df.count()}
 
 
+@step("main.sp.by_country")
+def ctas_partitioned_and_insert(spark: Any) -> Any:
+    # Spark writes these rows as Parquet itself: they never pass through the driver.
+    spark.sql(
+        "CREATE TABLE main.sp.by_country PARTITIONED BY (country) AS "
+        "SELECT id, owner, country FROM main.sp.accounts"
+    )
+    inserted = rows(spark.sql("INSERT INTO main.sp.by_country SELECT 5, 'eve', 'NL'"))
+    return {"inserted": inserted, "rows": rows(spark.table("main.sp.by_country").orderBy("id"))}
+
+
 @step("main.sp.target")
 def save_target(spark: Any) -> Any:
     accounts(spark).write.saveAsTable("main.sp.target")
@@ -232,10 +243,15 @@ def rdd_and_spark_context(spark: Any) -> Any:
 
 @step("main.sp.bad")
 def failing_ctas(spark: Any) -> Any:
-    # The query fails while Spark runs it (not while parsing): nothing may be created.
-    spark.sql(
-        "CREATE TABLE main.sp.bad AS SELECT id, raise_error('boom') AS x FROM main.sp.accounts"
-    )
+    # The query fails while Spark writes its rows (not while parsing): nothing may be left.
+    try:
+        spark.sql(
+            "CREATE TABLE main.sp.bad AS SELECT id, raise_error('boom') AS x FROM main.sp.accounts"
+        )
+    except Exception as exc:
+        staging = Path(os.environ["BRICKYARD_HOME"]) / "warehouse" / "_staging"
+        return {"error": str(exc)[:300], "staging": [p.name for p in staging.glob("*")]}
+    return {"error": None}
 
 
 @step()

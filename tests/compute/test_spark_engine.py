@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
 
 import brickyard
 from tests.compute import spark_connect_server, spark_steps
@@ -262,6 +264,25 @@ def test_ctas_insert_and_create_or_replace(run: SparkRun) -> None:
         assert run.step(name)["versions"] == {"main.sp.rich": 1}, name
 
 
+def test_ctas_and_insert_select_commit_the_files_spark_wrote(run: SparkRun) -> None:
+    found = run.value("ctas_partitioned_and_insert")
+    assert found["inserted"] == [[1, 1]]
+    assert found["rows"] == [[1, "ann", "DE"], [2, "bob", "FR"], [3, "cid", "DE"], [5, "eve", "NL"]]
+    assert run.step("ctas_partitioned_and_insert")["versions"] == {"main.sp.by_country": 2}
+    ws = brickyard.connect(run.home)
+    try:
+        location = ws.catalog.table_location("main.sp.by_country")
+        assert ws.catalog.table_info("main.sp.by_country").partition_by == ("country",)
+    finally:
+        ws.close()
+    actions = pa.table(DeltaTable(location).get_add_actions(flatten=True)).to_pydict()
+    assert sorted(actions["partition.country"]) == ["DE", "DE", "FR", "NL"]
+    # Staged files carry their exact row count and no min/max stats: delta-rs did not write
+    # them (it would have), Spark did.
+    assert all(v is None for k in actions if k.startswith("min.") for v in actions[k])
+    assert sum(actions["num_records"]) == 4
+
+
 def test_merge_delete_update_and_history(run: SparkRun) -> None:
     assert run.value("merge_into") == [
         [1, "ann", "10.50", "DE"],
@@ -296,10 +317,11 @@ def test_stop_then_start_again(run: SparkRun) -> None:
 
 # -- bad input -----------------------------------------------------------------------------------
 def test_failing_query_inside_ctas_creates_nothing(run: SparkRun) -> None:
-    result = run.step("failing_ctas")
-    assert "USER_RAISED_EXCEPTION" in result["error"]
-    assert "boom" in result["error"]
-    assert result["versions"] == {"main.sp.bad": None}
+    found = run.value("failing_ctas")
+    assert "USER_RAISED_EXCEPTION" in found["error"]
+    assert "boom" in found["error"]
+    assert found["staging"] == []  # Spark's half-written files are gone too
+    assert run.step("failing_ctas")["versions"] == {"main.sp.bad": None}
     assert not list((run.home / "warehouse" / "main" / "sp").glob("bad-*"))
 
 

@@ -14,10 +14,12 @@ from sqlglot import exp
 
 from brickyard.adapters.spark_engine.tables import SnapshotFrames
 from brickyard.adapters.spark_engine.types import spark_schema
+from brickyard.adapters.spark_engine.writer import conform, stage
 from brickyard.adapters.spark_sql.parse import parse_spark_sql
 from brickyard.adapters.spark_sql.references import catalog_references
 from brickyard.adapters.spark_sql.statements import run_statement
-from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.errors import InvalidInputError, SchemaMismatchError
+from brickyard.ports import StagedFiles
 
 if TYPE_CHECKING:
     from brickyard.workspace import Workspace
@@ -80,6 +82,20 @@ class SparkCatalogEngine:
     def query_arrow(self, query: exp.Expr) -> pa.Table:
         """A query inside a statement (CTAS, INSERT ... SELECT, MERGE source) as Arrow."""
         return self.query_frame(query).toArrow()  # type: ignore[no-any-return]
+
+    def stage_query(
+        self, query: exp.Expr, target: pa.Schema | None, partition_by: list[str]
+    ) -> StagedFiles | pa.Table:
+        """CTAS and INSERT ... SELECT: Spark writes the rows as Parquet, ready to commit."""
+        frame = self.query_frame(query)
+        if target is not None:  # INSERT: by position, cast to the table's types
+            if len(frame.columns) != len(target.names):
+                raise SchemaMismatchError(
+                    f"INSERT: the query has {len(frame.columns)} columns and the table has "
+                    f"{len(target.names)} ({', '.join(target.names)})"
+                )
+            frame = conform(frame.toDF(*target.names), target, "the INSERT target")
+        return stage(self, frame, partition_by)
 
     def query_frame(self, query: exp.Expr) -> Any:
         query = query.copy()

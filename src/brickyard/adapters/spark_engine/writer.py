@@ -8,6 +8,7 @@ warehouse; the catalog then commits them to the table's Delta log in one transac
 from __future__ import annotations
 
 import os
+import shutil
 import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,7 +91,7 @@ class CatalogWriter:
             )
         catalog = self._engine.ws.catalog
         if not catalog.table_exists(name):
-            staged = self._stage(self._df, self._partition_by)
+            staged = stage(self._engine, self._df, self._partition_by)
             catalog.create_table(name, staged, partition_by=self._partition_by)
         elif chosen in ("error", "errorifexists", "default"):
             raise AlreadyExistsError(
@@ -131,24 +132,33 @@ class CatalogWriter:
             return
         # The table's own partitioning, whether or not the writer named it: the Delta log
         # takes partition values from the folders, never from inside the files.
-        staged = self._stage(conform(df, table.schema, name), partitions)
+        staged = stage(self._engine, conform(df, table.schema, name), partitions)
         if overwrite:
             table.overwrite(staged)
         else:
             table.append(staged)
 
-    def _stage(self, df: Any, partition_by: list[str]) -> StagedFiles | pa.Table:
-        """Spark writes the rows as Parquet into a staging folder of the warehouse."""
-        storage = self._engine.ws.catalog.storage
-        try:
-            folder: Path = storage.staging_folder()  # type: ignore[attr-defined]
-        except InvalidInputError:  # an object-store warehouse: Spark has no S3 jars here
-            return arrow_of(df)
-        spark_writer = self._engine.spark_write(df)
-        if partition_by:
-            spark_writer = spark_writer.partitionBy(*partition_by)
+
+def stage(engine: SparkCatalogEngine, df: Any, partition_by: list[str]) -> StagedFiles | pa.Table:
+    """Spark writes the rows as Parquet into a staging folder of the warehouse.
+
+    The rows never pass through this Python process, whatever their size; a failed write
+    leaves no staging folder behind.
+    """
+    storage = engine.ws.catalog.storage
+    try:
+        folder: Path = storage.staging_folder()  # type: ignore[attr-defined]
+    except InvalidInputError:  # an object-store warehouse: Spark has no S3 jars here
+        return arrow_of(df)
+    spark_writer = engine.spark_write(df)
+    if partition_by:
+        spark_writer = spark_writer.partitionBy(*partition_by)
+    try:
         spark_writer.mode("overwrite").parquet(str(folder))
-        return staged_files(folder, arrow_schema(df.schema))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return staged_files(folder, arrow_schema(df.schema))
 
 
 def conform(df: Any, target: pa.Schema, name: str) -> Any:
