@@ -12,6 +12,7 @@ from sqlframe.base.util import sqlglot_to_spark
 from sqlframe.duckdb import DuckDBDataFrame, DuckDBGroupedData
 from sqlglot import exp
 
+from brickyard.adapters.duckdb_engine.errors import spark_errors
 from brickyard.adapters.duckdb_engine.results import pandas_of, rows_of
 from brickyard.adapters.duckdb_engine.spark_names import spark_named
 from brickyard.adapters.duckdb_engine.spark_only import needs_spark
@@ -65,15 +66,16 @@ class BrickyardDataFrame(DuckDBDataFrame):
     def toArrow(self, batch_size: int | None = None) -> Any:
         """The rows as an Arrow table (or a batch reader), with Spark's types."""
         direct = self.__dict__.get("_direct")
-        if direct is not None:
-            return (
-                direct.to_arrow_table()
-                if batch_size is None
-                else direct.fetch_record_batch(batch_size)
-            )
-        if batch_size is not None:
-            return super().toArrow(batch_size)
-        return super().toArrow()
+        with spark_errors():
+            if direct is not None:
+                return (
+                    direct.to_arrow_table()
+                    if batch_size is None
+                    else direct.fetch_record_batch(batch_size)
+                )
+            if batch_size is not None:
+                return super().toArrow(batch_size)
+            return super().toArrow()
 
     def collect(self) -> list[Any]:
         if self.__dict__.get("_direct") is not None:
@@ -83,7 +85,8 @@ class BrickyardDataFrame(DuckDBDataFrame):
     def count(self) -> int:
         direct = self.__dict__.get("_direct")
         if direct is not None:
-            return int(direct.aggregate("count(*)").fetchall()[0][0])
+            with spark_errors():
+                return int(direct.aggregate("count(*)").fetchall()[0][0])
         return super().count()  # type: ignore[no-any-return]
 
     @property

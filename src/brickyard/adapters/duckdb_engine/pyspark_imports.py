@@ -13,6 +13,7 @@ def activate_pyspark_imports(session: Any) -> None:
 
     from brickyard.adapters.duckdb_engine import udf
     from brickyard.adapters.duckdb_engine.functions import SPARK_FUNCTIONS
+    from brickyard.adapters.duckdb_engine.pyspark_shim import install_pyspark_package
 
     sqlframe.activate("duckdb")
     import importlib
@@ -24,6 +25,7 @@ def activate_pyspark_imports(session: Any) -> None:
             setattr(functions, name, getattr(udf, name))
         for name, function in SPARK_FUNCTIONS.items():
             setattr(functions, name, function)
+    install_pyspark_package()
     session_class = type(session)
     sqlframe.duckdb.SparkSession = session_class  # type: ignore[attr-defined]
     sqlframe.duckdb.session.SparkSession = session_class  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from brickyard.adapters.duckdb_engine.dataframe import (
     DirectFrame,
     keep_case,
 )
+from brickyard.adapters.duckdb_engine.errors import spark_errors
 from brickyard.adapters.duckdb_engine.frames import to_arrow_frame
 from brickyard.adapters.duckdb_engine.readwriter import BrickyardReader, BrickyardWriter
 from brickyard.adapters.duckdb_engine.results import rows_of
@@ -134,6 +135,10 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
 
     # -- SQL ------------------------------------------------------------------------------
     def _sql(self, sqlQuery: Any, dialect: Any = None, qualify: bool = True) -> Any:
+        with spark_errors():
+            return self._run_sql(sqlQuery, dialect, qualify)
+
+    def _run_sql(self, sqlQuery: Any, dialect: Any, qualify: bool) -> Any:
         expression = self._parse(sqlQuery) if isinstance(sqlQuery, str) else sqlQuery
         result = run_statement(self, expression)
         if result is not None:
@@ -248,13 +253,14 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             else statement
             for statement in statements
         ]
-        for text in texts[:-1]:
-            self._execute(text)
-        if skip_rows:
-            self._execute(texts[-1])
-            return []
-        result = self._cur.sql(texts[-1])  # None for a statement that returns no rows
-        return [] if result is None else rows_of(result.to_arrow_table(), self.time_zone)
+        with spark_errors():
+            for text in texts[:-1]:
+                self._execute(text)
+            if skip_rows:
+                self._execute(texts[-1])
+                return []
+            result = self._cur.sql(texts[-1])  # None for a statement that returns no rows
+            return [] if result is None else rows_of(result.to_arrow_table(), self.time_zone)
 
     @property
     def time_zone(self) -> str:
