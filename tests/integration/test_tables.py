@@ -416,3 +416,21 @@ def test_filter_strings_must_be_one_condition(ws: Workspace, predicate: str) -> 
 def test_words_inside_string_literals_are_fine_in_filters(ws: Workspace) -> None:
     table = ws.catalog.create_table("t", pa.table({"id": [1, 2], "name": ["select; --", "b"]}))
     assert table.to_arrow(filter="name = 'select; --'", columns=["id"]).to_pylist() == [{"id": 1}]
+
+
+def test_staged_files_of_killed_writes_are_removed_after_a_day(ws: Workspace) -> None:
+    import os
+
+    from brickyard.adapters.delta_storage import STAGING_MAX_AGE_S
+
+    storage = ws.catalog.storage
+    first = storage.staging_folder()  # type: ignore[attr-defined]
+    abandoned, recent = first.parent / "abandoned", first.parent / "recent"
+    for folder in (abandoned, recent):
+        (folder / "part=1").mkdir(parents=True)
+        (folder / "part=1" / "f.parquet").write_bytes(b"x")
+    old = time.time() - STAGING_MAX_AGE_S - 60
+    os.utime(abandoned, (old, old))
+    storage.staging_folder()  # type: ignore[attr-defined]
+    assert not abandoned.exists()
+    assert recent.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,9 +76,10 @@ class DeltaStorage:
                 "engines write staged files only into a local warehouse; this one is on "
                 f"{self.warehouse.split('://')[0]}"
             )
-        folder = _local_path(self.warehouse) / "_staging" / uuid.uuid4().hex
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        return folder
+        staging = _local_path(self.warehouse) / "_staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(staging)
+        return staging / uuid.uuid4().hex
 
     # -- writes ---------------------------------------------------------------------------
     def create(
@@ -527,6 +529,18 @@ def _read_sql(table: DeltaTable, columns: Sequence[str], predicate: str) -> pa.T
             f"cannot apply the filter '{predicate}': {short(exc)}; write it as a SQL predicate "
             "such as \"amount > 10 AND region = 'EU'\""
         ) from exc
+
+
+STAGING_MAX_AGE_S = 24 * 3600  # older staged files belong to writes that were killed
+
+
+def _remove_abandoned(staging: Path) -> None:
+    """Staged folders a killed write left behind: never part of any table version."""
+    cutoff = time.time() - STAGING_MAX_AGE_S
+    for folder in staging.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _local_path(location: str) -> Path:

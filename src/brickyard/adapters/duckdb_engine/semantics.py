@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
 from sqlglot import exp
 
 
@@ -151,18 +150,3 @@ def spark_column_name(node: exp.Expr) -> str:
         "(distinct ", "(DISTINCT "
     )
     return f"({text})" if isinstance(node, exp.Binary) else text
-
-
-def spark_types(data: pa.Table) -> pa.Table:
-    """DuckDB answers integer sums as HUGEINT (Arrow decimal(38,0)); Spark answers bigint."""
-    fields = []
-    for field in data.schema:
-        if field.type == pa.decimal128(38, 0):
-            try:
-                data.column(field.name).cast(pa.int64(), safe=True)
-                field = field.with_type(pa.int64())
-            except (pa.ArrowInvalid, OverflowError):
-                pass  # does not fit a bigint: keep the exact decimal
-        fields.append(field)
-    schema = pa.schema(fields)
-    return data if schema == data.schema else data.cast(schema)

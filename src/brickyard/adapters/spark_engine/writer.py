@@ -187,9 +187,7 @@ def conform(df: Any, target: pa.Schema, name: str) -> Any:
 
 
 def arrow_of(df: Any) -> pa.Table:
-    from brickyard.adapters.duckdb_engine.semantics import spark_types
-
-    return spark_types(df.toArrow())
+    return df.toArrow()
 
 
 def staged_files(folder: Path, schema: pa.Schema) -> StagedFiles:
