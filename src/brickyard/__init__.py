@@ -23,6 +23,7 @@ from brickyard.domain.errors import (
 
 if TYPE_CHECKING:
     from brickyard.compute import spark
+    from brickyard.jobs import job, task
     from brickyard.services.table import Table
     from brickyard.workspace import Workspace, connect
 
@@ -43,7 +44,9 @@ __all__ = [
     "Workspace",
     "__version__",
     "connect",
+    "job",
     "spark",
+    "task",
 ]
 
 # The workspace pulls in delta-rs, SQLAlchemy and pyarrow: load it on first use, so that
@@ -53,6 +56,8 @@ _LAZY = {
     "Workspace": "brickyard.workspace",
     "Table": "brickyard.services.table",
     "spark": "brickyard.compute",
+    "job": "brickyard.jobs",
+    "task": "brickyard.jobs",
 }
 
 

@@ -19,7 +19,9 @@ def test_exported_names_are_locked() -> None:
         "Workspace",
         "__version__",
         "connect",
+        "job",
         "spark",
+        "task",
     ]
     for name in brickyard.__all__:
         assert getattr(brickyard, name) is not None
