@@ -115,6 +115,16 @@ BAD_FILES = {
         """,
         "schedule must be a cron text.*not int 3600 \\(line 4\\)",
     ),
+    "bad_cron": (
+        """
+        from brickyard import job
+
+        @job(schedule="0 25 * * *")
+        def late():
+            pass
+        """,
+        "hour field '25' is out of range 0-23",
+    ),
     "same_file_twice": (
         """
         from brickyard import job
@@ -131,6 +141,7 @@ BAD_FILES = {
     ),
     "exits": ("import sys\nsys.exit(3)\n", r"called sys.exit\(3\)"),
     "hard_exit": ("import os\nos._exit(7)\n", "loader process exited with code 7 while importing this file"),
+    "segfault": ("import ctypes\nctypes.string_at(0)\n", "loader process was killed by SIGSEGV"),
     "hangs": ("import time\nwhile True:\n    time.sleep(0.05)\n", "took longer than 1.5 s"),
 }
 

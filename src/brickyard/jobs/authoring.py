@@ -15,11 +15,12 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypedDict, overload
 
 from brickyard.domain.errors import InvalidInputError
 from brickyard.domain.jobs import JobSpec, TaskSpec, TriggerRule, validate_dag
+from brickyard.domain.schedules import interval_text, parse_local_datetime, parse_schedule, zone_of
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 CTX_PARAM = "ctx"  # a task function whose first parameter has this name receives the context
@@ -89,14 +90,15 @@ def job(
     ``"every <N>s"``) or None (manual runs only). ``start_date`` is an ISO date or datetime in
     ``timezone``. ``params`` are the job's parameters and their defaults (JSON values).
     """
+    zone = _timezone(timezone)
     settings = _JobSettings(
-        schedule=_schedule_text(schedule),
-        start_date=_start_date_text(start_date),
+        schedule=_schedule_text(schedule, zone),
+        start_date=_start_date_text(start_date, zone),
         catchup=_check_type("catchup", catchup, bool),
         max_active_runs=_positive_int("max_active_runs", max_active_runs),
         params=_json_params(params),
         tags=_tags(tags),
-        timezone=_timezone(timezone),
+        timezone=zone,
         description=description if description is not None else "",
     )
 
@@ -550,38 +552,27 @@ def _json_value(what: str, value: Any) -> Any:
 
 
 # -- job settings --------------------------------------------------------------------------
-def _schedule_text(schedule: Any) -> str | None:
-    if schedule is None:
-        return None
+def _schedule_text(schedule: Any, timezone: str) -> str | None:
+    """The schedule as JobSpec text, checked by the schedules domain (the field that is wrong)."""
     if isinstance(schedule, timedelta):
-        seconds = schedule.total_seconds()
-        if seconds <= 0:
-            raise InvalidInputError(f"a timedelta schedule must be positive, not {schedule}")
-        number = int(seconds) if seconds == int(seconds) else seconds
-        return f"every {number}s"
-    if isinstance(schedule, str) and schedule.strip():
-        return " ".join(schedule.split())
-    raise InvalidInputError(
-        "schedule must be a cron text ('0 3 * * *'), a preset ('@daily'), a datetime.timedelta "
-        f"or None, not {type(schedule).__name__} {schedule!r}"
-    )
+        return interval_text(schedule)
+    if schedule is not None and not isinstance(schedule, str):
+        raise InvalidInputError(
+            "schedule must be a cron text ('0 3 * * *'), a preset ('@daily'), a "
+            f"datetime.timedelta or None, not {type(schedule).__name__} {schedule!r}"
+        )
+    return parse_schedule(schedule, timezone).text
 
 
-def _start_date_text(value: Any) -> str | None:
+def _start_date_text(value: Any, timezone: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, date):  # datetime is a date too
         return value.isoformat()
-    if isinstance(value, str):
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise InvalidInputError(
-        f"start_date must be an ISO date ('2026-01-01'), datetime or date, not {value!r}"
-    )
+    if not isinstance(value, str):
+        raise InvalidInputError(f"start_date must be an ISO date text or a date, not {value!r}")
+    parse_local_datetime(value, timezone)
+    return value.strip()
 
 
 def _json_params(params: Any) -> dict[str, Any]:
@@ -599,15 +590,10 @@ def _tags(tags: Any) -> tuple[str, ...]:
 
 
 def _timezone(name: Any) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInputError(
-            f"unknown timezone {name!r}; use an IANA name like 'UTC' or 'Europe/Paris'"
-        ) from None
-    return str(name)
+    if not isinstance(name, str):
+        raise InvalidInputError(f"timezone must be an IANA name like 'UTC', not {name!r}")
+    zone_of(name)
+    return name
 
 
 def _positive_int(what: str, value: Any) -> int:
