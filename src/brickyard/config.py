@@ -36,7 +36,14 @@ DEFAULTS: dict[str, Any] = {
             "shuffle_partitions": 8,
         },
     },
-    "jobs": {"dir": "jobs"},
+    "jobs": {
+        "dir": "jobs",
+        "slots": 8,
+        "task_memory_mb": 4096,
+        "task_value_max_bytes": 65536,
+        "heartbeat_timeout_s": 30,
+        "load_timeout_s": 30,
+    },
     "logs": {"dir": "logs"},
 }
 
@@ -85,7 +92,17 @@ driver_memory = "1g"
 shuffle_partitions = 8
 
 [jobs]
+# Job files: every *.py in this folder (relative to this home).
 dir = "jobs"
+# Task tries running at once, in worker processes.
+slots = 8
+# Memory cap of one task's process (MB, 0 = none): a task over it fails, nothing else does.
+task_memory_mb = 4096
+# Largest task value (a task's JSON return value) kept in the metadata DB.
+task_value_max_bytes = 65536
+# A running try whose worker has not reported for this long is failed (and retried).
+heartbeat_timeout_s = 30
+load_timeout_s = 30
 
 [logs]
 dir = "logs"

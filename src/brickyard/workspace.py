@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brickyard.adapters.delta_storage import DeltaStorage
 from brickyard.adapters.metadata_sql import SqlMetadataStore
+from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
 from brickyard.adapters.system_clock import SystemClock
 from brickyard.config import Config, default_home
 from brickyard.home import init_home
 from brickyard.ports import Clock
 from brickyard.services.catalog import DEFAULT_CATALOG, DEFAULT_SCHEMA, CatalogService
+from brickyard.services.jobs import JobsService
 from brickyard.services.tokens import TokenService
+
+if TYPE_CHECKING:
+    from brickyard.services.job_runner import JobRunner
 
 
 class Workspace:
@@ -27,12 +33,46 @@ class Workspace:
         self.storage = DeltaStorage(config.warehouse, config.storage_options, self.user)
         self.catalog = CatalogService(self.store, self.storage, clock, self.user)
         self.tokens = TokenService(self.store, clock)
+        self.clock = clock
+        self.job_store = SqlJobStore(self.store.engine)
+        self.jobs = JobsService(
+            self.job_store,
+            clock,
+            self._home_path(str(config.get("jobs.dir"))),
+            float(config.get("jobs.load_timeout_s")),
+        )
         if not self.store.list_catalogs(limit=1):
             # A new metadata DB: every workspace starts with main.default, as Databricks does.
             self.catalog.create_catalog(DEFAULT_CATALOG, "Default catalog", if_not_exists=True)
             self.catalog.create_schema(
                 f"{DEFAULT_CATALOG}.{DEFAULT_SCHEMA}", "Default schema", if_not_exists=True
             )
+
+    def job_runner(self, slots: int | None = None) -> JobRunner:
+        """The scheduler and executor of this workspace's jobs, as one loop."""
+        from brickyard.adapters.local_executor.executor import ExecutorSettings, LocalExecutor
+        from brickyard.services.job_runner import JobRunner
+        from brickyard.services.scheduler import Scheduler
+
+        settings = ExecutorSettings(
+            home=Path(self.home),
+            logs_dir=self.logs_dir,
+            slots=int(slots or self.config.get("jobs.slots")),
+            memory_mb=int(self.config.get("jobs.task_memory_mb")),
+            value_max_bytes=int(self.config.get("jobs.task_value_max_bytes")),
+        )
+        scheduler = Scheduler(
+            self.job_store, self.clock, float(self.config.get("jobs.heartbeat_timeout_s"))
+        )
+        return JobRunner(scheduler, LocalExecutor(self.job_store, self.clock, settings))
+
+    @property
+    def logs_dir(self) -> Path:
+        return self._home_path(str(self.config.get("logs.dir")))
+
+    def _home_path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else Path(self.home) / path
 
     def __repr__(self) -> str:
         return f"Workspace(home='{self.home}')"

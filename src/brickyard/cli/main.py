@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from brickyard.cli.catalog_cmds import catalog_app, schema_app
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
+from brickyard.cli.jobs_cmds import jobs_app, logs, runs_app
 from brickyard.cli.output import OutputFormat, emit, err_console, say
 from brickyard.cli.sql_cmd import sql as sql_command
 from brickyard.cli.table_cmds import table_app
@@ -27,7 +28,10 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(schema_app, name="schema")
 app.add_typer(table_app, name="table")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(runs_app, name="runs")
 app.command(name="sql")(sql_command)
+app.command(name="logs")(logs)
 
 _debug = False
 

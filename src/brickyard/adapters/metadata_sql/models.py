@@ -93,3 +93,79 @@ api_tokens = Table(
 )
 
 Index("ix_table_columns_name", table_columns.c.name)
+
+# -- jobs (migration 0003) ---------------------------------------------------------------------
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("file", Text, nullable=False),
+    Column("spec", Text, nullable=False),  # JobSpec as JSON
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("removed", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+job_load_errors = Table(
+    "job_load_errors",
+    metadata,
+    Column("file", String(1024), primary_key=True),
+    Column("message", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("run_type", String(32), nullable=False),
+    Column("spec", Text, nullable=False),  # the JobSpec the run started with
+    Column("params", Text, nullable=False),  # JSON object
+    Column("logical_date", BigInteger),
+    Column("interval_end", BigInteger),
+    # One scheduled/backfill run per logical date: a restarted scheduler cannot double it.
+    Column("schedule_key", String(64)),
+    Column("queued_at", BigInteger, nullable=False),
+    Column("start_time", BigInteger),
+    Column("end_time", BigInteger),
+    UniqueConstraint("job_id", "schedule_key", name="uq_job_runs_schedule_key"),
+)
+
+task_runs = Table(
+    "task_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("job_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(255), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("try_number", Integer, nullable=False, server_default="0"),
+    Column("max_tries", Integer, nullable=False),
+    Column("next_try_at", BigInteger),
+    Column("start_time", BigInteger),
+    Column("end_time", BigInteger),
+    Column("worker", String(255)),
+    Column("heartbeat_at", BigInteger),
+    Column("value", Text),  # the task value, JSON
+    Column("error", Text),
+    UniqueConstraint("run_id", "task_id", name="uq_task_runs_run_task"),
+)
+
+task_tries = Table(
+    "task_tries",
+    metadata,
+    Column("task_run_id", Integer, ForeignKey("task_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("try_number", Integer, primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger),
+    Column("error", Text),
+    Column("worker", String(255)),
+)
+
+Index("ix_job_runs_job_state", job_runs.c.job_id, job_runs.c.state)
+Index("ix_job_runs_state", job_runs.c.state)
+Index("ix_task_runs_state", task_runs.c.state)

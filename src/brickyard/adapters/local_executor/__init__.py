@@ -1,0 +1,1 @@
+"""Task tries in worker processes on this machine (the embedded executor)."""

@@ -1,0 +1,148 @@
+"""One task try, inside its own worker process.
+
+The executor forks this from a warm process (multiprocessing's forkserver, with Brickyard
+preloaded), so a try starts in milliseconds. The child makes itself a process group leader
+(a timeout kills the task and everything it started), caps its memory, sends stdout and
+stderr to the try's log file, runs the task and writes the outcome as JSON next to the log:
+``{"ok": true, "value": ...}`` or ``{"ok": false, "error": "...", "transient": bool}``. A
+child that dies without writing it (a segfault, ``os._exit``, the memory cap) is a failed try.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import resource
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.jobs import TaskSpec
+
+
+@dataclass(frozen=True)
+class TryRequest:
+    """All a worker process needs to run one try (picklable)."""
+
+    home: str
+    job_name: str
+    job_file: str
+    task: TaskSpec
+    run_id: int
+    try_number: int
+    logical_date_ms: int | None
+    params: dict[str, Any]
+    upstream_values: dict[str, Any]  # upstream task id -> its task value
+    log_path: str
+    result_path: str
+    memory_mb: int
+    value_max_bytes: int
+
+
+def run_try(request: TryRequest) -> None:
+    """The worker process's entry point: run the task, write the outcome, exit."""
+    os.setsid()  # its own process group: a timeout kills the whole tree
+    if request.memory_mb > 0:
+        limit = request.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    log = _redirect_output(Path(request.log_path))
+    os.environ["BRICKYARD_HOME"] = request.home
+    os.environ["BRICKYARD_JOB"] = request.job_name
+    os.environ["BRICKYARD_RUN_ID"] = str(request.run_id)
+    os.environ["BRICKYARD_TASK"] = request.task.task_id
+    os.environ["BRICKYARD_TRY"] = str(request.try_number)
+    try:
+        value = execute(request, log)
+        outcome = {"ok": True, "value": value}
+        text = json.dumps(outcome)
+        if len(text.encode()) > request.value_max_bytes + 32:
+            outcome = _failure(
+                f"the task value is {len(text.encode()):,} bytes; the limit is "
+                f"{request.value_max_bytes:,} (jobs.task_value_max_bytes): write large "
+                "results to a table and return its name instead"
+            )
+    except MemoryError:
+        outcome = _failure(
+            f"the task ran out of memory: its cap is {request.memory_mb} MB (jobs.task_memory_mb)"
+        )
+    except BaseException as exc:
+        transient = bool(getattr(exc, "transient", False))
+        outcome = _failure(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", transient)
+    if not outcome["ok"]:
+        log.error("%s", outcome["error"])
+    _flush()
+    Path(request.result_path).write_text(json.dumps(outcome, default=str))
+    os._exit(0)  # no atexit handlers of the parent's modules in a forked child
+
+
+def execute(request: TryRequest, log: logging.Logger) -> Any:
+    """Run the task through its task type; its value, checked to be JSON."""
+    from datetime import UTC, datetime
+
+    from brickyard.jobs.runtime import TaskContext, TaskValues, task_inputs
+    from brickyard.jobs.task_types import get_task_type
+
+    spec = request.task
+    ctx = TaskContext(
+        job_name=request.job_name,
+        task_id=spec.task_id,
+        run_id=request.run_id,
+        logical_date=(
+            datetime.fromtimestamp(request.logical_date_ms / 1000, UTC)
+            if request.logical_date_ms is not None
+            else None
+        ),
+        try_number=request.try_number,
+        params=dict(request.params),
+        job_file=request.job_file,
+        task_values=TaskValues(
+            {task: {"return_value": value} for task, value in request.upstream_values.items()}
+        ),
+    )
+    log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
+    task_type = get_task_type(spec.kind)
+    inputs = task_inputs(spec, request.upstream_values)
+    value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"task '{request.task.task_id}' returned a {type(value).__name__}, which is not "
+            f"JSON ({exc}); task values are JSON: return numbers, strings, lists or dicts, "
+            "and write data to a table"
+        ) from None
+    return value
+
+
+def _failure(error: str, transient: bool = False) -> dict[str, Any]:
+    return {"ok": False, "error": error, "transient": transient}
+
+
+def _redirect_output(path: Path) -> logging.Logger:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    _flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 (the process's own)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    log = logging.getLogger("brickyard.task")
+    log.handlers[:] = []
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()

@@ -1,0 +1,215 @@
+"""The embedded executor: queued task runs become worker processes; their ends are recorded.
+
+Worker processes come from multiprocessing's forkserver with Brickyard preloaded, so a try
+starts in milliseconds and never shares the server's threads or locks. Every state change
+goes through the job store (compare-and-set), so a try is recorded once whoever races.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from brickyard.adapters.local_executor.child import TryRequest, run_try
+from brickyard.domain.job_runs import RunInfo, TaskRunInfo
+from brickyard.domain.jobs import TaskSpec, TaskState
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
+    from brickyard.ports import Clock
+
+_PRELOAD = ["brickyard.adapters.local_executor.child", "brickyard.jobs.runtime"]
+
+
+@dataclass
+class _Running:
+    process: BaseProcess
+    task_run: TaskRunInfo
+    task: TaskSpec
+    result_path: Path
+    deadline_ms: int | None
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    home: Path
+    logs_dir: Path
+    slots: int = 8
+    memory_mb: int = 4096
+    value_max_bytes: int = 65536
+
+
+class LocalExecutor:
+    """Runs queued task runs in worker processes, up to ``slots`` at once."""
+
+    def __init__(self, store: SqlJobStore, clock: Clock, settings: ExecutorSettings) -> None:
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(_PRELOAD)
+        self._running: dict[int, _Running] = {}
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    def sentinels(self) -> list[Any]:
+        """What to wait on: each worker process's sentinel becomes ready when it ends."""
+        return [r.process.sentinel for r in self._running.values()]
+
+    def start_queued(self, queued: list[TaskRunInfo], runs: dict[int, RunInfo]) -> int:
+        """Start as many queued task runs as there are free slots; how many started."""
+        started = 0
+        for task_run in queued:
+            if self.busy >= self.settings.slots:
+                break
+            run = runs.get(task_run.run_id)
+            if run is None:
+                continue
+            claimed = self.store.start_try(task_run.id, self.worker, self.clock.now_ms())
+            if claimed is None:
+                continue  # another worker took it, or it was canceled
+            self._launch(claimed, run)
+            started += 1
+        return started
+
+    def reap(self) -> list[int]:
+        """Record the tries whose process ended or ran out of time; their run ids."""
+        now = self.clock.now_ms()
+        ended: list[int] = []
+        for task_run_id, running in list(self._running.items()):
+            process = running.process
+            if process.is_alive():
+                if running.deadline_ms is not None and now >= running.deadline_ms:
+                    self._kill(process)
+                    self._finish(running, _timed_out(running.task))
+                    del self._running[task_run_id]
+                    ended.append(running.task_run.run_id)
+                continue
+            process.join()
+            self._finish(running, _outcome(running, process.exitcode))
+            del self._running[task_run_id]
+            ended.append(running.task_run.run_id)
+        if self._running:
+            self.store.heartbeat(list(self._running), now)
+        return ended
+
+    def cancel(self, task_run_ids: set[int]) -> None:
+        """Kill the worker processes of these task runs (their run was canceled)."""
+        for task_run_id in task_run_ids & set(self._running):
+            running = self._running.pop(task_run_id)
+            self._kill(running.process)
+            self.store.finish_try(
+                task_run_id,
+                running.task_run.try_number,
+                TaskState.CANCELED,
+                self.clock.now_ms(),
+                error="canceled",
+            )
+
+    def shutdown(self) -> None:
+        for running in self._running.values():
+            self._kill(running.process)
+        self._running.clear()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _launch(self, task_run: TaskRunInfo, run: RunInfo) -> None:
+        task = run.spec.task(task_run.task_id)
+        log_path = self.log_path(run, task_run.task_id, task_run.try_number)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        result_path = log_path.with_suffix(".result.json")
+        result_path.unlink(missing_ok=True)
+        request = TryRequest(
+            home=str(self.settings.home),
+            job_name=run.job_name,
+            job_file=run.spec.file,
+            task=task,
+            run_id=run.id,
+            try_number=task_run.try_number,
+            logical_date_ms=run.logical_date,
+            params=dict(run.params),
+            upstream_values=self._upstream_values(task, run.id),
+            log_path=str(log_path),
+            result_path=str(result_path),
+            memory_mb=self.settings.memory_mb,
+            value_max_bytes=self.settings.value_max_bytes,
+        )
+        process = self._context.Process(target=run_try, args=(request,), daemon=False)
+        process.start()
+        deadline = self.clock.now_ms() + int(task.timeout_s * 1000) if task.timeout_s else None
+        self._running[task_run.id] = _Running(process, task_run, task, result_path, deadline)
+
+    def log_path(self, run: RunInfo, task_id: str, try_number: int) -> Path:
+        return self.settings.logs_dir / run.job_name / str(run.id) / task_id / f"{try_number}.log"
+
+    def _upstream_values(self, task: TaskSpec, run_id: int) -> dict[str, Any]:
+        """The task values of the task's upstream tasks (what its parameters may receive)."""
+        if not task.upstream:
+            return {}
+        wanted = set(task.upstream)
+        return {
+            t.task_id: json.loads(t.value_json) if t.value_json else None
+            for t in self.store.task_runs(run_id)
+            if t.task_id in wanted
+        }
+
+    def _finish(self, running: _Running, outcome: tuple[bool, Any, str | None]) -> None:
+        ok, value, error = outcome
+        task_run, task = running.task_run, running.task
+        now = self.clock.now_ms()
+        if ok:
+            new, next_try = TaskState.SUCCESS, None
+            value_json = json.dumps(value)
+        else:
+            value_json = None
+            if task_run.try_number < task_run.max_tries:
+                new = TaskState.UP_FOR_RETRY
+                next_try = now + int(task.retry_delay_for(task_run.try_number) * 1000)
+            else:
+                new = (
+                    TaskState.TIMED_OUT
+                    if error and error.startswith("timed out")
+                    else TaskState.FAILED
+                )
+                next_try = None
+        self.store.finish_try(
+            task_run.id, task_run.try_number, new, now, value_json, error, next_try
+        )
+
+    @staticmethod
+    def _kill(process: BaseProcess) -> None:
+        pid = process.pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # the task and everything it started
+        process.join(timeout=5)
+
+
+def _outcome(running: _Running, exitcode: int | None) -> tuple[bool, Any, str | None]:
+    try:
+        result = json.loads(running.result_path.read_text())
+    except (OSError, ValueError):
+        how = (
+            f"killed by signal {-exitcode}"
+            if exitcode is not None and exitcode < 0
+            else f"exit code {exitcode}"
+        )
+        return False, None, f"the task's process died before it finished ({how})"
+    if result.get("ok"):
+        return True, result.get("value"), None
+    return False, None, str(result.get("error") or "the task failed")
+
+
+def _timed_out(task: TaskSpec) -> tuple[bool, Any, str | None]:
+    return False, None, f"timed out after {task.timeout_s:g} s (the task's timeout); killed"

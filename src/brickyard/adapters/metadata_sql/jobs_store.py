@@ -1,0 +1,410 @@
+"""JobStore on SQLAlchemy Core: jobs, runs, task runs and tries, one transaction per call.
+
+State changes are compare-and-set updates (``WHERE state = <expected>``): two schedulers or
+workers racing for the same task run cannot both win, and a stale update changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from brickyard.adapters.metadata_sql.models import (
+    job_load_errors,
+    job_runs,
+    jobs,
+    task_runs,
+    task_tries,
+)
+from brickyard.adapters.metadata_sql.transactions import Transaction, db_errors_translated
+from brickyard.domain.job_runs import (
+    JobInfo,
+    LoadError,
+    NewTaskRun,
+    RunInfo,
+    TaskRunInfo,
+    TryInfo,
+    spec_from_json,
+    spec_to_json,
+)
+from brickyard.domain.jobs import JobSpec, RunState, TaskState
+
+
+@db_errors_translated
+class SqlJobStore:
+    """The workspace's jobs and their runs in the metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- job definitions ----------------------------------------------------------------
+    def save_jobs(self, specs: Sequence[JobSpec], errors: Sequence[LoadError], now: int) -> None:
+        """Record what the jobs folder defines now: new and changed jobs, removed ones, errors."""
+        with Transaction(self.engine) as conn:
+            existing = {r.name: r for r in conn.execute(select(jobs))}
+            for spec in specs:
+                text = spec_to_json(spec)
+                row = existing.get(spec.name)
+                if row is None:
+                    conn.execute(
+                        insert(jobs).values(
+                            name=spec.name,
+                            file=spec.file,
+                            spec=text,
+                            paused=False,
+                            removed=False,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                elif row.spec != text or row.removed or row.file != spec.file:
+                    conn.execute(
+                        update(jobs)
+                        .where(jobs.c.id == row.id)
+                        .values(file=spec.file, spec=text, removed=False, updated_at=now)
+                    )
+            defined = {spec.name for spec in specs}
+            failing = {error.file for error in errors}
+            for name, row in existing.items():
+                # A file that fails to load keeps its jobs as they were: the error is shown.
+                if name not in defined and not row.removed and row.file not in failing:
+                    conn.execute(
+                        update(jobs).where(jobs.c.id == row.id).values(removed=True, updated_at=now)
+                    )
+            conn.execute(delete(job_load_errors))
+            for error in errors:
+                conn.execute(
+                    insert(job_load_errors).values(
+                        file=error.file, message=error.message, updated_at=now
+                    )
+                )
+
+    def list_jobs(self, include_removed: bool = False) -> list[JobInfo]:
+        query = select(jobs).order_by(jobs.c.name)
+        if not include_removed:
+            query = query.where(jobs.c.removed.is_(False))
+        with self.engine.connect() as conn:
+            return [_job(r._mapping) for r in conn.execute(query)]
+
+    def get_job(self, name: str) -> JobInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.name == name)).first()
+        return _job(row._mapping) if row else None
+
+    def get_job_by_id(self, job_id: int) -> JobInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return _job(row._mapping) if row else None
+
+    def set_paused(self, name: str, paused: bool, now: int) -> bool:
+        with Transaction(self.engine) as conn:
+            result = conn.execute(
+                update(jobs).where(jobs.c.name == name).values(paused=paused, updated_at=now)
+            )
+        return bool(result.rowcount)
+
+    def load_errors(self) -> list[LoadError]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(job_load_errors).order_by(job_load_errors.c.file))
+            return [LoadError(r.file, r.message) for r in rows]
+
+    # -- runs -----------------------------------------------------------------------------
+    def create_run(
+        self,
+        job_id: int,
+        spec: JobSpec,
+        run_type: str,
+        params: dict[str, Any],
+        tasks: Sequence[NewTaskRun],
+        now: int,
+        logical_date: int | None = None,
+        interval_end: int | None = None,
+        schedule_key: str | None = None,
+    ) -> int | None:
+        """A queued run and its task runs, in one transaction; None if ``schedule_key`` exists."""
+        try:
+            with Transaction(self.engine) as conn:
+                run_id = conn.execute(
+                    insert(job_runs).values(
+                        job_id=job_id,
+                        state=RunState.QUEUED.value,
+                        run_type=run_type,
+                        spec=spec_to_json(spec),
+                        params=json.dumps(params, default=str),
+                        logical_date=logical_date,
+                        interval_end=interval_end,
+                        schedule_key=schedule_key,
+                        queued_at=now,
+                    )
+                ).inserted_primary_key[0]
+                if tasks:
+                    conn.execute(
+                        insert(task_runs),
+                        [
+                            {
+                                "run_id": run_id,
+                                "task_id": t.task_id,
+                                "state": t.state.value,
+                                "try_number": 0,
+                                "max_tries": t.max_tries,
+                            }
+                            for t in tasks
+                        ],
+                    )
+        except IntegrityError:
+            if schedule_key is None:
+                raise
+            return None  # that logical date has its run already
+        return int(run_id)
+
+    def get_run(self, run_id: int) -> RunInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_run_select().where(job_runs.c.id == run_id)).first()
+        return _run(row._mapping) if row else None
+
+    def list_runs(
+        self,
+        job_id: int | None = None,
+        states: Iterable[RunState] | None = None,
+        limit: int = 100,
+    ) -> list[RunInfo]:
+        query = _run_select().order_by(job_runs.c.id.desc()).limit(limit)
+        if job_id is not None:
+            query = query.where(job_runs.c.job_id == job_id)
+        if states is not None:
+            query = query.where(job_runs.c.state.in_([s.value for s in states]))
+        with self.engine.connect() as conn:
+            return [_run(r._mapping) for r in conn.execute(query)]
+
+    def last_logical_date(self, job_id: int) -> int | None:
+        """The newest logical date of the job's scheduled runs (None before the first)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(job_runs.c.logical_date)
+                .where(job_runs.c.job_id == job_id, job_runs.c.run_type == "scheduled")
+                .order_by(job_runs.c.logical_date.desc())
+                .limit(1)
+            ).scalar()
+        return None if value is None else int(value)
+
+    def set_run_state(self, run_id: int, expected: RunState, new: RunState, now: int) -> bool:
+        """Compare-and-set a run's state; start/end times follow the state."""
+        values: dict[str, Any] = {"state": new.value}
+        if new == RunState.RUNNING:
+            values["start_time"] = now
+            values["end_time"] = None
+        elif new.finished:
+            values["end_time"] = now
+        with Transaction(self.engine) as conn:
+            result = conn.execute(
+                update(job_runs)
+                .where(job_runs.c.id == run_id, job_runs.c.state == expected.value)
+                .values(**values)
+            )
+        return bool(result.rowcount)
+
+    # -- task runs ------------------------------------------------------------------------
+    def task_runs(self, run_id: int) -> list[TaskRunInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(task_runs).where(task_runs.c.run_id == run_id).order_by(task_runs.c.id)
+            )
+            return [_task_run(r._mapping) for r in rows]
+
+    def task_runs_in_state(self, states: Iterable[TaskState]) -> list[TaskRunInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(task_runs)
+                .where(task_runs.c.state.in_([s.value for s in states]))
+                .order_by(task_runs.c.id)
+            )
+            return [_task_run(r._mapping) for r in rows]
+
+    def set_task_state(
+        self,
+        task_run_id: int,
+        expected: TaskState,
+        new: TaskState,
+        **values: Any,
+    ) -> bool:
+        """Compare-and-set a task run's state, with other columns (times, value, error...)."""
+        with Transaction(self.engine) as conn:
+            result = conn.execute(
+                update(task_runs)
+                .where(task_runs.c.id == task_run_id, task_runs.c.state == expected.value)
+                .values(state=new.value, **values)
+            )
+        return bool(result.rowcount)
+
+    def start_try(self, task_run_id: int, worker: str, now: int) -> TaskRunInfo | None:
+        """Claim a queued task run for ``worker``: running, next try number, its try row."""
+        with Transaction(self.engine) as conn:
+            row = conn.execute(
+                select(task_runs.c.try_number).where(
+                    task_runs.c.id == task_run_id, task_runs.c.state == TaskState.QUEUED.value
+                )
+            ).first()
+            if row is None:
+                return None  # someone else took it, or it was canceled
+            number = int(row.try_number) + 1
+            claimed = conn.execute(
+                update(task_runs)
+                .where(task_runs.c.id == task_run_id, task_runs.c.state == TaskState.QUEUED.value)
+                .values(
+                    state=TaskState.RUNNING.value,
+                    try_number=number,
+                    start_time=now,
+                    end_time=None,
+                    worker=worker,
+                    heartbeat_at=now,
+                    error=None,
+                )
+            )
+            if not claimed.rowcount:
+                return None
+            conn.execute(
+                insert(task_tries).values(
+                    task_run_id=task_run_id,
+                    try_number=number,
+                    state=TaskState.RUNNING.value,
+                    start_time=now,
+                    worker=worker,
+                )
+            )
+            fresh = conn.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
+        return _task_run(fresh._mapping) if fresh else None
+
+    def finish_try(
+        self,
+        task_run_id: int,
+        try_number: int,
+        new: TaskState,
+        now: int,
+        value_json: str | None = None,
+        error: str | None = None,
+        next_try_at: int | None = None,
+    ) -> bool:
+        """End a running try: the task run's new state and the try's record, together."""
+        with Transaction(self.engine) as conn:
+            result = conn.execute(
+                update(task_runs)
+                .where(
+                    task_runs.c.id == task_run_id,
+                    task_runs.c.state == TaskState.RUNNING.value,
+                    task_runs.c.try_number == try_number,
+                )
+                .values(
+                    state=new.value,
+                    end_time=now,
+                    value=value_json,
+                    error=error,
+                    next_try_at=next_try_at,
+                )
+            )
+            if not result.rowcount:
+                return False
+            conn.execute(
+                update(task_tries)
+                .where(
+                    task_tries.c.task_run_id == task_run_id,
+                    task_tries.c.try_number == try_number,
+                )
+                .values(state=new.value, end_time=now, error=error)
+            )
+        return True
+
+    def heartbeat(self, task_run_ids: Sequence[int], now: int) -> None:
+        if not task_run_ids:
+            return
+        with Transaction(self.engine) as conn:
+            conn.execute(
+                update(task_runs)
+                .where(
+                    and_(
+                        task_runs.c.id.in_(list(task_run_ids)),
+                        task_runs.c.state == TaskState.RUNNING.value,
+                    )
+                )
+                .values(heartbeat_at=now)
+            )
+
+    def tries(self, run_id: int) -> list[TryInfo]:
+        query = (
+            select(task_tries, task_runs.c.task_id)
+            .join(task_runs, task_runs.c.id == task_tries.c.task_run_id)
+            .where(task_runs.c.run_id == run_id)
+            .order_by(task_runs.c.id, task_tries.c.try_number)
+        )
+        with self.engine.connect() as conn:
+            return [
+                TryInfo(
+                    task_run_id=r.task_run_id,
+                    task_id=r.task_id,
+                    try_number=r.try_number,
+                    state=TaskState(r.state),
+                    start_time=r.start_time,
+                    end_time=r.end_time,
+                    error=r.error,
+                    worker=r.worker,
+                )
+                for r in conn.execute(query)
+            ]
+
+
+def _run_select() -> Any:
+    return select(job_runs, jobs.c.name.label("job_name")).join(
+        jobs, jobs.c.id == job_runs.c.job_id
+    )
+
+
+def _job(row: RowMapping) -> JobInfo:
+    return JobInfo(
+        id=int(row["id"]),
+        name=row["name"],
+        file=row["file"],
+        spec=spec_from_json(row["spec"]),
+        paused=bool(row["paused"]),
+        removed=bool(row["removed"]),
+        created_at=int(row["created_at"]),
+        updated_at=int(row["updated_at"]),
+    )
+
+
+def _run(row: RowMapping) -> RunInfo:
+    return RunInfo(
+        id=int(row["id"]),
+        job_id=int(row["job_id"]),
+        job_name=row["job_name"],
+        state=RunState(row["state"]),
+        run_type=row["run_type"],
+        spec=spec_from_json(row["spec"]),
+        params=json.loads(row["params"]),
+        queued_at=int(row["queued_at"]),
+        logical_date=row["logical_date"],
+        interval_end=row["interval_end"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+    )
+
+
+def _task_run(row: RowMapping) -> TaskRunInfo:
+    return TaskRunInfo(
+        id=int(row["id"]),
+        run_id=int(row["run_id"]),
+        task_id=row["task_id"],
+        state=TaskState(row["state"]),
+        try_number=int(row["try_number"]),
+        max_tries=int(row["max_tries"]),
+        next_try_at=row["next_try_at"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        worker=row["worker"],
+        heartbeat_at=row["heartbeat_at"],
+        value_json=row["value"],
+        error=row["error"],
+    )
