@@ -38,15 +38,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack, runtime_chec
 
 from brickyard.domain.errors import InvalidInputError
 from brickyard.domain.jobs import TriggerRule
-from brickyard.jobs.authoring import (
-    TaskHandle,
-    TaskOptions,
-    _options,
-    _seconds,
-    check_id,
-    current_builder,
-    task_spec,
-)
+from brickyard.jobs.authoring import TaskHandle, current_builder
+from brickyard.jobs.settings import TaskOptions, check_id, seconds, task_options, task_spec
 
 if TYPE_CHECKING:
     from brickyard.jobs.runtime import TaskContext
@@ -193,7 +186,7 @@ def make_task(
     builder = current_builder(f"{kind} task '{name}'")
     check_id("task", name)
     task_type = get_task_type(kind)
-    options = _options(
+    options = task_options(
         retries=retries,
         retry_delay=retry_delay,
         retry_backoff=retry_backoff,
@@ -210,7 +203,7 @@ def make_task(
             ),
         }
     elif timeout is not None:
-        options = _options(**options, timeout=timeout)
+        options = task_options(**options, timeout=timeout)
     inputs = {k: v.task_id for k, v in settings.items() if isinstance(v, TaskHandle)}
     try:
         config = task_type.build(**{k: v for k, v in settings.items() if k not in inputs})
@@ -228,10 +221,10 @@ def make_task(
 
 
 def _positive_seconds(what: str, value: Any) -> float:
-    seconds = _seconds(what, value)
-    if not seconds:
+    checked = seconds(what, value)
+    if not checked:
         raise InvalidInputError(f"{what} must be more than 0 seconds, not {value!r}")
-    return seconds
+    return checked
 
 
 # -- the registry ----------------------------------------------------------------------------
