@@ -48,8 +48,15 @@ class Workspace:
                 f"{DEFAULT_CATALOG}.{DEFAULT_SCHEMA}", "Default schema", if_not_exists=True
             )
 
-    def job_runner(self, slots: int | None = None) -> JobRunner:
-        """The scheduler and executor of this workspace's jobs, as one loop."""
+    def job_runner(
+        self,
+        slots: int | None = None,
+        schedule: bool = False,
+        execute: bool = True,
+        reload_jobs: bool = False,
+    ) -> JobRunner:
+        """This workspace's jobs loop: the scheduler (creating scheduled runs when
+        ``schedule``), the executor (when ``execute``), reloading changed job files."""
         from brickyard.adapters.local_executor.executor import ExecutorSettings, LocalExecutor
         from brickyard.services.job_runner import JobRunner
         from brickyard.services.scheduler import Scheduler
@@ -62,9 +69,15 @@ class Workspace:
             value_max_bytes=int(self.config.get("jobs.task_value_max_bytes")),
         )
         scheduler = Scheduler(
-            self.job_store, self.clock, float(self.config.get("jobs.heartbeat_timeout_s"))
+            self.job_store,
+            self.clock,
+            float(self.config.get("jobs.heartbeat_timeout_s")),
+            self.jobs if schedule else None,
         )
-        return JobRunner(scheduler, LocalExecutor(self.job_store, self.clock, settings))
+        executor = LocalExecutor(self.job_store, self.clock, settings) if execute else None
+        return JobRunner(
+            scheduler, executor, before_tick=self.jobs.reload_if_changed if reload_jobs else None
+        )
 
     @property
     def logs_dir(self) -> Path:

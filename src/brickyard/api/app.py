@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
 
 from brickyard import __version__
 from brickyard.api.errors import install_error_handlers
@@ -13,18 +16,39 @@ from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
 
 
-def create_app(workspace: Workspace, auth: bool | None = None) -> FastAPI:
-    """The server's app for ``workspace``; ``auth`` defaults to ``[server] auth``."""
+def create_app(workspace: Workspace, auth: bool | None = None, run_jobs: bool = False) -> FastAPI:
+    """The server's app for ``workspace``; ``auth`` defaults to ``[server] auth``.
+
+    With ``run_jobs`` the app runs the workspace's jobs (scheduler and executor) in a thread
+    while it serves, and reports healthy only once the jobs folder has been loaded.
+    """
+    runner = (
+        workspace.job_runner(schedule=True, execute=True, reload_jobs=True) if run_jobs else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            runner.start_thread()
+        yield
+        if runner is not None:
+            runner.stop()
+
     app = FastAPI(
         title="Brickyard",
         version=__version__,
         description="Self-hosted data & AI workspace: Unity Catalog API over Delta tables.",
+        lifespan=lifespan,
     )
     app.state.workspace = workspace
+    app.state.job_runner = runner
     install_error_handlers(app)
 
     @app.get("/api/health", tags=["server"])
-    def health() -> dict[str, str]:
+    def health(response: Response) -> dict[str, str]:
+        if runner is not None and not runner.ready.is_set():
+            response.status_code = 503  # up, but the jobs folder is not loaded yet
+            return {"status": "starting", "version": __version__}
         return {"status": "ok", "version": __version__}
 
     app.include_router(unity_catalog_router)

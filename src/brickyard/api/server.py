@@ -23,11 +23,15 @@ def check_bind(host: str, auth: bool) -> None:
         )
 
 
-def serve(workspace: Workspace, host: str, port: int) -> None:
-    """Serve until interrupted (one process, one worker: keeps TCP_NODELAY and shared state)."""
+def serve(workspace: Workspace, host: str, port: int, run_jobs: bool = True) -> None:
+    """Serve until interrupted (one process, one worker: keeps TCP_NODELAY and shared state).
+
+    By default the server also runs the jobs (scheduler and executor in a thread); a
+    workspace that runs ``brickyard scheduler`` and ``brickyard worker`` apart passes False.
+    """
     auth = workspace.config.server_auth
     check_bind(host, auth)
-    app = create_app(workspace, auth=auth)
+    app = create_app(workspace, auth=auth, run_jobs=run_jobs)
     # Everything imported so far lives as long as the process: keep it out of the cyclic GC's
     # full collections, which otherwise walk it on big responses (tens of ms each time).
     gc.collect()

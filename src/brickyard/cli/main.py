@@ -79,12 +79,47 @@ def up(
         str | None, typer.Option("--host", help="Bind address (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8585).")] = None,
+    no_jobs: Annotated[
+        bool,
+        typer.Option(
+            "--no-jobs", help="Do not run jobs here (brickyard scheduler/worker run them)."
+        ),
+    ] = False,
 ) -> None:
-    """Start the Brickyard server: REST API (and docs at /docs)."""
+    """Start the Brickyard server: REST API (docs at /docs) and the jobs' scheduler and workers."""
     from brickyard.api.server import serve
 
     ws = open_workspace(home)
-    serve(ws, host or ws.config.server_host, port or ws.config.server_port)
+    serve(ws, host or ws.config.server_host, port or ws.config.server_port, run_jobs=not no_jobs)
+
+
+@app.command()
+def scheduler(home: HomeOption = None) -> None:
+    """Run only the jobs scheduler (runs are executed by `brickyard worker` processes)."""
+    ws = open_workspace(home)
+    runner = ws.job_runner(schedule=True, execute=False, reload_jobs=True)
+    say(f"Scheduling the jobs of {ws.home} (Ctrl+C stops)")
+    try:
+        runner.run_forever()
+    finally:
+        runner.stop()
+        ws.close()
+
+
+@app.command()
+def worker(
+    slots: Annotated[int | None, typer.Option("--slots", min=1, help="Tries at once.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Run only task tries: claims queued tasks (started by `brickyard scheduler`)."""
+    ws = open_workspace(home)
+    runner = ws.job_runner(slots=slots, schedule=False, execute=True)
+    say(f"Running the tasks of {ws.home} (Ctrl+C stops)")
+    try:
+        runner.run_forever()
+    finally:
+        runner.stop()
+        ws.close()
 
 
 @app.command()
@@ -107,7 +142,9 @@ def search(
 def run() -> None:
     """Entry point: Brickyard errors print as one line (the traceback only with --debug)."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except BrickyardError as exc:
         if _debug:
             raise

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING
 
-from brickyard.domain.jobs import TaskState
+from brickyard.domain.jobs import RunState, TaskState
 
 if TYPE_CHECKING:
     from brickyard.adapters.local_executor.executor import LocalExecutor
+    from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
     from brickyard.services.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -28,11 +29,20 @@ log = logging.getLogger(__name__)
 class JobRunner:
     """Scheduler plus executor in one loop (``brickyard up`` runs it in a thread)."""
 
-    def __init__(self, scheduler: Scheduler, executor: LocalExecutor, idle_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        scheduler: Scheduler | None,
+        executor: LocalExecutor | None,
+        idle_s: float = 0.5,
+        before_tick: Callable[[], object] | None = None,
+    ) -> None:
+        """Either part may be None: ``brickyard scheduler`` and ``brickyard worker`` run one each."""
         self.scheduler = scheduler
         self.executor = executor
         self.idle_s = idle_s
+        self.before_tick = before_tick  # e.g. reload the jobs folder when it changed
         self._stop = threading.Event()
+        self.ready = threading.Event()
         # A pipe, not an Event: the loop waits on it together with the workers' sentinels.
         self._wake_read, self._wake_write = multiprocessing.Pipe(duplex=False)
 
@@ -46,29 +56,46 @@ class JobRunner:
 
         True when something moved (a try ended or started): another round may move more.
         """
-        ended = self.executor.reap()
-        running = self.scheduler.tick()
-        store = self.scheduler.store
+        if self.before_tick is not None:
+            self.before_tick()
+        executor = self.executor
+        ended = executor.reap() if executor is not None else []
+        if self.scheduler is not None:
+            running = self.scheduler.tick()
+        else:
+            running = self._store.list_runs(states=[RunState.RUNNING], limit=10_000)
+        if executor is None:
+            return False
+        store = self._store
         runs = {r.id: r for r in running}
         queued = [t for t in store.task_runs_in_state([TaskState.QUEUED]) if t.run_id in runs]
-        started = self.executor.start_queued(queued, runs)
-        if self.executor.busy:
+        started = executor.start_queued(queued, runs)
+        if executor.busy:
             canceled = {
-                t.id
-                for t in store.task_runs_in_state([TaskState.RUNNING])
-                if t.run_id not in runs
+                t.id for t in store.task_runs_in_state([TaskState.RUNNING]) if t.run_id not in runs
             }
             if canceled:
-                self.executor.cancel(canceled)
+                executor.cancel(canceled)
         return bool(ended or started)
 
+    def start_thread(self) -> threading.Thread:
+        """Run the loop in a daemon thread; ``ready`` is set once the first round is done
+        (the jobs folder has been loaded once)."""
+        thread = threading.Thread(target=self.run_forever, name="brickyard-jobs", daemon=True)
+        thread.start()
+        return thread
+
     def run_forever(self) -> None:
+        first = True
         while not self._stop.is_set():
             try:
                 moved = self.step()
             except Exception:  # one bad tick must not stop the workspace's jobs
                 log.exception("the job runner's tick failed; retrying")
                 moved = False
+            if first:
+                first = False
+                self.ready.set()
             if not moved:
                 self._sleep()
 
@@ -85,10 +112,18 @@ class JobRunner:
     def stop(self) -> None:
         self._stop.set()
         self.wake()
-        self.executor.shutdown()
+        if self.executor is not None:
+            self.executor.shutdown()
+
+    @property
+    def _store(self) -> SqlJobStore:
+        part = self.scheduler or self.executor
+        assert part is not None
+        return part.store
 
     def _sleep(self) -> None:
-        ready = wait([*self.executor.sentinels(), self._wake_read], timeout=self.idle_s)
+        sentinels = self.executor.sentinels() if self.executor is not None else []
+        ready = wait([*sentinels, self._wake_read], timeout=self.idle_s)
         if self._wake_read in ready:
             while self._wake_read.poll():
                 self._wake_read.recv_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ class JobsService:
         self.clock = clock
         self.jobs_dir = jobs_dir
         self.load_timeout_s = load_timeout_s
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
+        self._loaded_at = 0.0
 
     # -- definitions ----------------------------------------------------------------------
     def reload(self) -> list[LoadError]:
@@ -36,6 +39,16 @@ class JobsService:
         errors = [LoadError(e.file, e.message) for e in result.errors]
         self.store.save_jobs(result.jobs, errors, self.clock.now_ms())
         return errors
+
+    def reload_if_changed(self, every_s: float = 60.0) -> bool:
+        """Reload when a job file was added, changed or removed (and every ``every_s``)."""
+        signature = _folder_signature(self.jobs_dir)
+        now = time.monotonic()
+        if signature == self._signature and now - self._loaded_at < every_s:
+            return False
+        self.reload()
+        self._signature, self._loaded_at = signature, now
+        return True
 
     def list_jobs(self) -> list[JobInfo]:
         return self.store.list_jobs()
@@ -132,6 +145,18 @@ class JobsService:
         # Running tries are killed by their executor, which records them as canceled.
         self.store.set_run_state(run_id, run.state, RunState.CANCELED, now)
         return self.run(run_id)
+
+
+def _folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every job file's name, size and modification time: changes when any file does."""
+    entries = []
+    for path in sorted(folder.glob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        entries.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(entries)
 
 
 def checked_params(job: JobInfo, given: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ again carries on where the store says things are.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from brickyard.domain.job_runs import RunInfo, TaskRunInfo
@@ -18,10 +19,12 @@ from brickyard.domain.jobs import (
     run_outcome,
     trigger_decision,
 )
+from brickyard.domain.schedules import next_interval, parse_local_datetime, parse_schedule
 
 if TYPE_CHECKING:
     from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
     from brickyard.ports import Clock
+    from brickyard.services.jobs import JobsService
 
 _DECISION_STATE = {
     Decision.SKIP: TaskState.SKIPPED,
@@ -30,16 +33,26 @@ _DECISION_STATE = {
 
 
 class Scheduler:
-    """Starts queued runs, queues ready tasks, retries, finishes runs, fails lost tries."""
+    """Creates scheduled runs, starts queued runs, queues ready tasks, retries, finishes runs,
+    fails lost tries."""
 
-    def __init__(self, store: SqlJobStore, clock: Clock, heartbeat_timeout_s: float) -> None:
+    def __init__(
+        self,
+        store: SqlJobStore,
+        clock: Clock,
+        heartbeat_timeout_s: float,
+        jobs: JobsService | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.heartbeat_timeout_ms = int(heartbeat_timeout_s * 1000)
+        self.jobs = jobs  # creates the scheduled runs; None: only runs triggered by hand
 
     def tick(self) -> list[RunInfo]:
         """One pass; returns the running runs (their queued task runs are ready to start)."""
         self._fail_lost_tries()
+        if self.jobs is not None:
+            self.create_scheduled_runs()
         self._start_queued_runs()
         running = self.store.list_runs(states=[RunState.RUNNING], limit=10_000)
         for run in running:
@@ -85,6 +98,42 @@ class Scheduler:
             start_time=now,
             end_time=now,
         )
+
+    def create_scheduled_runs(self) -> int:
+        """The runs whose data interval has ended, for every unpaused scheduled job."""
+        assert self.jobs is not None
+        now = datetime.fromtimestamp(self.clock.now_ms() / 1000, UTC)
+        created = 0
+        for job in self.store.list_jobs():
+            spec = job.spec
+            if job.paused or not spec.schedule:
+                continue
+            schedule = parse_schedule(spec.schedule, spec.timezone)
+            start = (
+                parse_local_datetime(spec.start_date, spec.timezone) if spec.start_date else None
+            )
+            for _ in range(1000):  # catchup creates the missed runs, a bounded batch per tick
+                last = self.store.last_logical_date(job.id)
+                interval = next_interval(
+                    schedule,
+                    start,
+                    datetime.fromtimestamp(last / 1000, UTC) if last is not None else None,
+                    now,
+                    spec.catchup,
+                )
+                if interval is None:
+                    break
+                run_id = self.jobs.trigger(
+                    job.name,
+                    run_type="scheduled",
+                    logical_date=_ms(interval.start),
+                    interval_end=_ms(interval.end),
+                    schedule_key=interval.start.isoformat(),
+                )
+                if run_id is None:
+                    break  # that interval's run exists: another scheduler made it
+                created += 1
+        return created
 
     def _start_queued_runs(self) -> None:
         queued = self.store.list_runs(states=[RunState.QUEUED], limit=10_000)
@@ -133,3 +182,7 @@ class Scheduler:
     def _finished(self, run_id: int) -> bool:
         run = self.store.get_run(run_id)
         return run is None or run.state.finished
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

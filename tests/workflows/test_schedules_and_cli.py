@@ -1,0 +1,125 @@
+"""Scheduled runs created by the scheduler, and the jobs commands end to end."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from brickyard.domain.jobs import RunState
+from brickyard.workspace import Workspace
+
+
+def hours_ago(hours: int) -> str:
+    moment = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@pytest.mark.parametrize(("catchup", "expected"), [(True, 3), (False, 1)])
+def test_the_scheduler_creates_missed_runs_once(
+    ws: Workspace, add_job: Callable[..., None], catchup: bool, expected: int
+) -> None:
+    add_job(
+        "hourly.py",
+        f"""
+        @job(schedule="@hourly", start_date="{hours_ago(3)}", catchup={catchup})
+        def hourly():
+            @task
+            def tick() -> int:
+                return 1
+
+            tick()
+        """,
+    )
+    scheduler = ws.job_runner(schedule=True, execute=False).scheduler
+    assert scheduler is not None
+    scheduler.tick()
+    scheduler.tick()  # idempotent: the same intervals are not created twice
+    runs = ws.jobs.list_runs("hourly")
+    assert len(runs) == expected
+    assert {r.run_type for r in runs} == {"scheduled"}
+    starts = sorted(r.logical_date for r in runs if r.logical_date is not None)
+    assert all(b - a == 3_600_000 for a, b in itertools.pairwise(starts))
+
+
+def test_a_paused_job_is_not_scheduled(ws: Workspace, add_job: Callable[..., None]) -> None:
+    add_job(
+        "paused.py",
+        f"""
+        @job(schedule="@hourly", start_date="{hours_ago(2)}", catchup=True)
+        def paused():
+            @task
+            def tick() -> int:
+                return 1
+
+            tick()
+        """,
+    )
+    ws.jobs.set_paused("paused", True)
+    scheduler = ws.job_runner(schedule=True, execute=False).scheduler
+    assert scheduler is not None
+    scheduler.tick()
+    assert ws.jobs.list_runs("paused") == []
+
+
+def brickyard(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "brickyard.cli.main", *args, "--home", str(home)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_jobs_commands_list_run_and_show_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert brickyard(home, "init").returncode == 0
+    jobs = home / "jobs"
+    (jobs / "good.py").write_text(
+        textwrap.dedent(
+            """
+            from brickyard import job, task
+
+            @job(params={"n": 2})
+            def good():
+                @task
+                def double(n) -> int:
+                    print("doubling", n)
+                    return n * 2
+
+                @task
+                def fail_if_big(x: int) -> int:
+                    if x > 10:
+                        raise ValueError(f"{x} is too big")
+                    return x
+
+                fail_if_big(double())
+            """
+        )
+    )
+    (jobs / "broken_file_with_a_long_name.py").write_text("def broken(:\n")
+    listed = brickyard(home, "jobs", "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert [j["name"] for j in data["jobs"]] == ["good"]
+    assert data["load_errors"][0]["file"].endswith("broken_file_with_a_long_name.py")
+    assert "SyntaxError" in data["load_errors"][0]["error"]
+    text = brickyard(home, "jobs", "list")
+    assert "broken_file_with_a_long_name.py" in text.stdout + text.stderr
+    ok = brickyard(home, "jobs", "run", "good", "--wait", "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["state"] == RunState.SUCCESS.value
+    failed = brickyard(home, "jobs", "run", "good", "--param", "n=9", "--wait", "--format", "json")
+    assert failed.returncode == 1
+    shown = brickyard(home, "runs", "show", "2", "--format", "json")
+    tasks = {t["task"]: t for t in json.loads(shown.stdout)["tasks"]}
+    assert tasks["fail_if_big"]["state"] == "failed"
+    assert "18 is too big" in tasks["fail_if_big"]["error"]
+    log = brickyard(home, "logs", "1", "double")
+    assert "doubling 2" in log.stdout
+    bad = brickyard(home, "jobs", "run", "good", "--param", "n=two")
+    assert bad.returncode == 1
+    assert "takes a value of type int" in bad.stderr
