@@ -7,6 +7,7 @@ again carries on where the store says things are.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -67,15 +68,21 @@ class Scheduler:
             changed = False
             task_runs = self.store.task_runs(run.id)
             states = {t.task_id: t.state for t in task_runs}
+            values = {t.task_id: t.value_json for t in task_runs}
             for task_run in task_runs:
-                if self._decide(run, task_run, states, now):
+                if self._decide(run, task_run, states, values, now):
                     changed = True
         outcome = run_outcome(t.state for t in self.store.task_runs(run.id))
         if outcome is not None:
             self.store.set_run_state(run.id, RunState.RUNNING, outcome, now)
 
     def _decide(
-        self, run: RunInfo, task_run: TaskRunInfo, states: dict[str, TaskState], now: int
+        self,
+        run: RunInfo,
+        task_run: TaskRunInfo,
+        states: dict[str, TaskState],
+        values: dict[str, str | None],
+        now: int,
     ) -> bool:
         if task_run.state in (TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE):
             if task_run.next_try_at is None or task_run.next_try_at <= now:
@@ -86,6 +93,10 @@ class Scheduler:
         if task_run.state != TaskState.PENDING:
             return False
         task = run.spec.task(task_run.task_id)
+        if _not_chosen_by_a_branch(run, task.task_id, task.upstream, states, values):
+            return self.store.set_task_state(
+                task_run.id, TaskState.PENDING, TaskState.SKIPPED, start_time=now, end_time=now
+            )
         decision = trigger_decision(task.trigger_rule, [states[u] for u in task.upstream])
         if decision == Decision.WAIT:
             return False
@@ -182,6 +193,25 @@ class Scheduler:
     def _finished(self, run_id: int) -> bool:
         run = self.store.get_run(run_id)
         return run is None or run.state.finished
+
+
+def _not_chosen_by_a_branch(
+    run: RunInfo,
+    task_id: str,
+    upstream: tuple[str, ...],
+    states: dict[str, TaskState],
+    values: dict[str, str | None],
+) -> bool:
+    """Whether a succeeded branch task upstream chose other tasks than this one."""
+    for parent in upstream:
+        if states.get(parent) != TaskState.SUCCESS or run.spec.task(parent).kind != "branch":
+            continue
+        raw = values.get(parent)
+        chosen = json.loads(raw) if raw else None
+        targets = [] if chosen is None else [chosen] if isinstance(chosen, str) else chosen
+        if task_id not in targets:
+            return True
+    return False
 
 
 def _ms(moment: datetime) -> int:

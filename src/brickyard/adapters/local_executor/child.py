@@ -42,6 +42,7 @@ class TryRequest:
     result_path: str
     memory_mb: int
     value_max_bytes: int
+    sensor: bool = False  # poke once (true: done) instead of running
 
 
 def run_try(request: TryRequest) -> None:
@@ -57,8 +58,9 @@ def run_try(request: TryRequest) -> None:
     os.environ["BRICKYARD_TASK"] = request.task.task_id
     os.environ["BRICKYARD_TRY"] = str(request.try_number)
     try:
-        value = execute(request, log)
-        outcome = {"ok": True, "value": value}
+        poked = poke(request, log) if request.sensor else None
+        value = None if request.sensor else execute(request, log)
+        outcome = {"ok": True, "value": value, "poked": poked}
         text = json.dumps(outcome)
         if len(text.encode()) > request.value_max_bytes + 32:
             outcome = _failure(
@@ -82,13 +84,43 @@ def run_try(request: TryRequest) -> None:
 
 def execute(request: TryRequest, log: logging.Logger) -> Any:
     """Run the task through its task type; its value, checked to be JSON."""
-    from datetime import UTC, datetime
-
-    from brickyard.jobs.runtime import TaskContext, TaskValues, task_inputs
+    from brickyard.jobs.runtime import task_inputs
     from brickyard.jobs.task_types import get_task_type
 
     spec = request.task
-    ctx = TaskContext(
+    ctx = _context(request)
+    log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
+    task_type = get_task_type(spec.kind)
+    inputs = task_inputs(spec, request.upstream_values)
+    value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"task '{request.task.task_id}' returned a {type(value).__name__}, which is not "
+            f"JSON ({exc}); task values are JSON: return numbers, strings, lists or dicts, "
+            "and write data to a table"
+        ) from None
+    return value
+
+
+def poke(request: TryRequest, log: logging.Logger) -> bool:
+    """One poke of a sensor: whether its condition holds now."""
+    from brickyard.jobs.task_types import get_task_type
+
+    task_type = get_task_type(request.task.kind)
+    result = bool(task_type.poke(request.task.config, _context(request)))  # type: ignore[union-attr]
+    log.info("poke %d of sensor %s: %s", request.try_number, request.task.task_id, result)
+    return result
+
+
+def _context(request: TryRequest) -> Any:
+    from datetime import UTC, datetime
+
+    from brickyard.jobs.runtime import TaskContext, TaskValues
+
+    spec = request.task
+    return TaskContext(
         job_name=request.job_name,
         task_id=spec.task_id,
         run_id=request.run_id,
@@ -104,19 +136,6 @@ def execute(request: TryRequest, log: logging.Logger) -> Any:
             {task: {"return_value": value} for task, value in request.upstream_values.items()}
         ),
     )
-    log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
-    task_type = get_task_type(spec.kind)
-    inputs = task_inputs(spec, request.upstream_values)
-    value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"task '{request.task.task_id}' returned a {type(value).__name__}, which is not "
-            f"JSON ({exc}); task values are JSON: return numbers, strings, lists or dicts, "
-            "and write data to a table"
-        ) from None
-    return value
 
 
 def _failure(error: str, transient: bool = False) -> dict[str, Any]:

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brickyard.adapters.local_executor.child import TryRequest, run_try
+from brickyard.domain.errors import InvalidInputError
 from brickyard.domain.job_runs import RunInfo, TaskRunInfo
 from brickyard.domain.jobs import TaskSpec, TaskState
+from brickyard.jobs.runtime import branch_targets
+from brickyard.jobs.task_types import get_task_type, is_sensor
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -35,8 +38,19 @@ class _Running:
     process: BaseProcess
     task_run: TaskRunInfo
     task: TaskSpec
+    run: RunInfo
     result_path: Path
     deadline_ms: int | None
+    sensor: bool
+
+
+@dataclass(frozen=True)
+class TryOutcome:
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    poked: bool | None = None  # a sensor's answer
+    timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,7 @@ class LocalExecutor:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         result_path = log_path.with_suffix(".result.json")
         result_path.unlink(missing_ok=True)
+        sensor = is_sensor(get_task_type(task.kind))
         request = TryRequest(
             home=str(self.settings.home),
             job_name=run.job_name,
@@ -144,11 +159,14 @@ class LocalExecutor:
             result_path=str(result_path),
             memory_mb=self.settings.memory_mb,
             value_max_bytes=self.settings.value_max_bytes,
+            sensor=sensor,
         )
         process = self._context.Process(target=run_try, args=(request,), daemon=False)
         process.start()
         deadline = self.clock.now_ms() + int(task.timeout_s * 1000) if task.timeout_s else None
-        self._running[task_run.id] = _Running(process, task_run, task, result_path, deadline)
+        self._running[task_run.id] = _Running(
+            process, task_run, task, run, result_path, deadline, sensor
+        )
 
     def log_path(self, run: RunInfo, task_id: str, try_number: int) -> Path:
         return self.settings.logs_dir / run.job_name / str(run.id) / task_id / f"{try_number}.log"
@@ -164,27 +182,50 @@ class LocalExecutor:
             if t.task_id in wanted
         }
 
-    def _finish(self, running: _Running, outcome: tuple[bool, Any, str | None]) -> None:
-        ok, value, error = outcome
+    def _finish(self, running: _Running, outcome: TryOutcome) -> None:
         task_run, task = running.task_run, running.task
         now = self.clock.now_ms()
-        if ok:
-            new, next_try = TaskState.SUCCESS, None
-            value_json = json.dumps(value)
+        if outcome.ok and task.kind == "branch":
+            outcome = _checked_branch(running.run, task, outcome)
+        if outcome.ok and running.sensor and not outcome.poked:
+            self._reschedule(running, now)
+            return
+        next_try = None
+        value_json = None
+        if outcome.ok:
+            new = TaskState.SUCCESS
+            value_json = None if running.sensor else json.dumps(outcome.value)
+        elif task_run.try_number < task_run.max_tries:
+            new = TaskState.UP_FOR_RETRY
+            next_try = now + int(task.retry_delay_for(task_run.try_number) * 1000)
         else:
-            value_json = None
-            if task_run.try_number < task_run.max_tries:
-                new = TaskState.UP_FOR_RETRY
-                next_try = now + int(task.retry_delay_for(task_run.try_number) * 1000)
-            else:
-                new = (
-                    TaskState.TIMED_OUT
-                    if error and error.startswith("timed out")
-                    else TaskState.FAILED
-                )
-                next_try = None
+            new = TaskState.TIMED_OUT if outcome.timed_out else TaskState.FAILED
         self.store.finish_try(
-            task_run.id, task_run.try_number, new, now, value_json, error, next_try
+            task_run.id, task_run.try_number, new, now, value_json, outcome.error, next_try
+        )
+
+    def _reschedule(self, running: _Running, now: int) -> None:
+        """A sensor's condition is false: wait without a slot until the next poke or time out."""
+        task_run, config = running.task_run, running.task.config
+        started = self.store.first_try_start(task_run.id) or now
+        timeout_ms = int(float(config.get("timeout", 3600)) * 1000)
+        if now - started >= timeout_ms:
+            self.store.finish_try(
+                task_run.id,
+                task_run.try_number,
+                TaskState.TIMED_OUT,
+                now,
+                error=f"sensor timed out: its condition was false for {timeout_ms / 1000:g} s",
+            )
+            return
+        poke_ms = int(float(config.get("poke_interval", 60)) * 1000)
+        self.store.finish_try(
+            task_run.id,
+            task_run.try_number,
+            TaskState.UP_FOR_RESCHEDULE,
+            now,
+            next_try_at=now + poke_ms,
+            extra_try=True,
         )
 
     @staticmethod
@@ -196,7 +237,7 @@ class LocalExecutor:
         process.join(timeout=5)
 
 
-def _outcome(running: _Running, exitcode: int | None) -> tuple[bool, Any, str | None]:
+def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
     try:
         result = json.loads(running.result_path.read_text())
     except (OSError, ValueError):
@@ -205,11 +246,24 @@ def _outcome(running: _Running, exitcode: int | None) -> tuple[bool, Any, str | 
             if exitcode is not None and exitcode < 0
             else f"exit code {exitcode}"
         )
-        return False, None, f"the task's process died before it finished ({how})"
+        return TryOutcome(False, error=f"the task's process died before it finished ({how})")
     if result.get("ok"):
-        return True, result.get("value"), None
-    return False, None, str(result.get("error") or "the task failed")
+        return TryOutcome(True, result.get("value"), poked=result.get("poked"))
+    return TryOutcome(False, error=str(result.get("error") or "the task failed"))
 
 
-def _timed_out(task: TaskSpec) -> tuple[bool, Any, str | None]:
-    return False, None, f"timed out after {task.timeout_s:g} s (the task's timeout); killed"
+def _timed_out(task: TaskSpec) -> TryOutcome:
+    return TryOutcome(
+        False,
+        error=f"timed out after {task.timeout_s:g} s (the task's timeout); killed",
+        timed_out=True,
+    )
+
+
+def _checked_branch(run: RunInfo, task: TaskSpec, outcome: TryOutcome) -> TryOutcome:
+    """A branch's value must name direct downstream tasks; else the try fails."""
+    try:
+        branch_targets(run.spec, task.task_id, outcome.value)
+    except InvalidInputError as exc:
+        return TryOutcome(False, error=str(exc))
+    return outcome

@@ -288,8 +288,12 @@ class SqlJobStore:
         value_json: str | None = None,
         error: str | None = None,
         next_try_at: int | None = None,
+        extra_try: bool = False,
     ) -> bool:
-        """End a running try: the task run's new state and the try's record, together."""
+        """End a running try: the task run's new state and the try's record, together.
+
+        ``extra_try`` adds one allowed try: a sensor's poke does not use up its retries.
+        """
         with Transaction(self.engine) as conn:
             result = conn.execute(
                 update(task_runs)
@@ -304,6 +308,7 @@ class SqlJobStore:
                     value=value_json,
                     error=error,
                     next_try_at=next_try_at,
+                    max_tries=task_runs.c.max_tries + (1 if extra_try else 0),
                 )
             )
             if not result.rowcount:
@@ -317,6 +322,17 @@ class SqlJobStore:
                 .values(state=new.value, end_time=now, error=error)
             )
         return True
+
+    def first_try_start(self, task_run_id: int) -> int | None:
+        """When the task run's first try started (a sensor's timeout counts from there)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(task_tries.c.start_time)
+                .where(task_tries.c.task_run_id == task_run_id)
+                .order_by(task_tries.c.try_number)
+                .limit(1)
+            ).scalar()
+        return None if value is None else int(value)
 
     def heartbeat(self, task_run_ids: Sequence[int], now: int) -> None:
         if not task_run_ids:

@@ -1,0 +1,145 @@
+"""Branching (the branch's value picks the tasks that run) and sensors that wait without a slot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from brickyard.domain.jobs import RunState, TaskState
+from brickyard.workspace import Workspace
+
+
+def test_a_branch_runs_the_tasks_it_returns_and_skips_the_others(
+    ws: Workspace, add_job: Callable[..., None], run_to_end: Callable[..., Any]
+) -> None:
+    add_job(
+        "branchy.py",
+        """
+        @job(params={"big": False})
+        def branchy():
+            @task.branch
+            def choose(big) -> str:
+                return "heavy" if big else "light"
+
+            @task
+            def heavy() -> str:
+                return "heavy"
+
+            @task
+            def light() -> str:
+                return "light"
+
+            @task
+            def after_heavy(v: str) -> str:
+                return v
+
+            @task(trigger_rule="none_failed_min_one_success")
+            def join() -> str:
+                return "joined"
+
+            c = choose()
+            h, l = heavy(), light()
+            c >> [h, l]
+            after_heavy(h)
+            [h, l] >> join()
+        """,
+    )
+    run = run_to_end("branchy")
+    states = {t.task_id: t.state for t in ws.jobs.task_runs(run.id)}
+    assert states == {
+        "choose": TaskState.SUCCESS,
+        "heavy": TaskState.SKIPPED,
+        "light": TaskState.SUCCESS,
+        "after_heavy": TaskState.SKIPPED,
+        "join": TaskState.SUCCESS,
+    }
+    assert run.state == RunState.SUCCESS
+
+
+def test_a_branch_that_names_a_task_it_does_not_lead_to_fails(
+    ws: Workspace, add_job: Callable[..., None], run_to_end: Callable[..., Any]
+) -> None:
+    add_job(
+        "badbranch.py",
+        """
+        @job()
+        def badbranch():
+            @task.branch
+            def choose() -> str:
+                return "elsewhere"
+
+            @task
+            def a() -> int:
+                return 1
+
+            choose() >> a()
+        """,
+    )
+    run = run_to_end("badbranch")
+    choose = next(t for t in ws.jobs.task_runs(run.id) if t.task_id == "choose")
+    assert choose.state == TaskState.FAILED
+    assert "not directly downstream" in (choose.error or "")
+
+
+def test_a_sensor_pokes_until_true_without_holding_a_slot(
+    ws: Workspace, add_job: Callable[..., None], tmp_path: Path, run_to_end: Callable[..., Any]
+) -> None:
+    marker = tmp_path / "arrivals" / "data.csv"
+    add_job(
+        "waits.py",
+        f"""
+        from brickyard.jobs import file_sensor
+
+        @job()
+        def waits():
+            arrived = file_sensor("arrived", "{marker.parent}/*.csv", poke_interval=0.3, timeout=30)
+
+            @task
+            def process() -> str:
+                return "processed"
+
+            arrived >> process()
+        """,
+    )
+    marker.parent.mkdir(parents=True)
+    run_id = ws.jobs.trigger("waits")
+    assert run_id is not None
+    runner = ws.job_runner()
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            runner.step()
+            time.sleep(0.05)
+        sensor = next(t for t in ws.jobs.task_runs(run_id) if t.task_id == "arrived")
+        assert sensor.state in (TaskState.UP_FOR_RESCHEDULE, TaskState.QUEUED, TaskState.RUNNING)
+        assert runner.executor is not None
+        assert runner.executor.busy <= 1
+        marker.write_text("a,b\n")
+        assert runner.run_until(lambda: ws.jobs.run(run_id).state.finished, 30)
+    finally:
+        runner.stop()
+    assert ws.jobs.run(run_id).state == RunState.SUCCESS
+    pokes = [t for t in ws.jobs.tries(run_id) if t.task_id == "arrived"]
+    assert len(pokes) >= 2
+    assert pokes[0].state == TaskState.UP_FOR_RESCHEDULE
+
+
+def test_a_sensor_times_out(
+    ws: Workspace, add_job: Callable[..., None], tmp_path: Path, run_to_end: Callable[..., Any]
+) -> None:
+    add_job(
+        "never.py",
+        f"""
+        from brickyard.jobs import file_sensor
+
+        @job()
+        def never():
+            file_sensor("nothing", "{tmp_path}/never/*.csv", poke_interval=0.2, timeout=1)
+        """,
+    )
+    run = run_to_end("never")
+    sensor = ws.jobs.task_runs(run.id)[0]
+    assert sensor.state == TaskState.TIMED_OUT
+    assert "sensor timed out" in (sensor.error or "")
