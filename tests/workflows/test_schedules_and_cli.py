@@ -123,3 +123,49 @@ def test_jobs_commands_list_run_and_show_runs(tmp_path: Path) -> None:
     bad = brickyard(home, "jobs", "run", "good", "--param", "n=two")
     assert bad.returncode == 1
     assert "takes a value of type int" in bad.stderr
+
+
+def test_backfill_runs_each_interval_once_and_checks_its_dates(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert brickyard(home, "init").returncode == 0
+    (home / "jobs" / "daily.py").write_text(
+        textwrap.dedent(
+            """
+            from brickyard import job, task
+
+            @job(schedule="@daily", start_date="2026-01-01")
+            def daily():
+                @task
+                def day(ctx) -> str:
+                    return ctx.logical_date.date().isoformat()
+
+                day()
+            """
+        )
+    )
+    done = brickyard(
+        home,
+        "jobs",
+        "backfill",
+        "daily",
+        "--start",
+        "2026-02-01",
+        "--end",
+        "2026-02-03",
+        "--max-active",
+        "2",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "3 of 3 runs succeeded" in done.stdout
+    again = brickyard(
+        home, "jobs", "backfill", "daily", "--start", "2026-02-02", "--end", "2026-02-03"
+    )
+    assert "Nothing to backfill" in again.stdout
+    runs = json.loads(brickyard(home, "runs", "list", "--format", "json").stdout)
+    assert len(runs) == 3
+    assert {r["type"] for r in runs} == {"backfill"}
+    backwards = brickyard(
+        home, "jobs", "backfill", "daily", "--start", "2026-02-03", "--end", "2026-02-01"
+    )
+    assert backwards.returncode == 1
+    assert "before it starts" in backwards.stderr

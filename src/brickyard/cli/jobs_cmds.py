@@ -123,6 +123,49 @@ def run_job(
         raise typer.Exit(1)
 
 
+@jobs_app.command("backfill")
+def backfill_job(
+    name: str,
+    start: Annotated[str, typer.Option("--start", help="First logical date (ISO).")],
+    end: Annotated[str, typer.Option("--end", help="Last logical date (ISO), included.")],
+    max_active: Annotated[
+        int | None, typer.Option("--max-active", min=1, help="Runs at once (default: the job's).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Run the job for every data interval between two dates, showing progress."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from brickyard.services.backfill import create_backfill_runs
+
+    with open_workspace(home) as ws:
+        ws.jobs.reload()
+        run_ids = create_backfill_runs(ws.jobs, name, start, end, max_active)
+        if not run_ids:
+            say("Nothing to backfill: every interval in that range has a run already.")
+            return
+        runner = ws.job_runner()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        try:
+            with Progress(*columns, console=err_console) as progress:
+                bar = progress.add_task(f"backfill {name}", total=len(run_ids))
+
+                def finished() -> bool:
+                    done = [ws.jobs.run(r).state.finished for r in run_ids]
+                    progress.update(bar, completed=sum(done))
+                    return all(done)
+
+                runner.run_until(finished)
+        finally:
+            runner.stop()
+        runs = [ws.jobs.run(r) for r in run_ids]
+    failed = [r.id for r in runs if r.state.value != "success"]
+    say(f"Backfill of [bold]{name}[/]: {len(runs) - len(failed)} of {len(runs)} runs succeeded")
+    if failed:
+        err_console.print(f"Runs that did not succeed: {', '.join(map(str, failed))}")
+        raise typer.Exit(1)
+
+
 @jobs_app.command("pause")
 def pause_job(name: str, home: HomeOption = None) -> None:
     """Stop scheduling new runs (triggered runs wait, queued, until unpaused)."""
