@@ -39,7 +39,54 @@ def seed_demo(ws: Workspace, customers: int = 500, orders: int = 5_000) -> list[
         if not ws.catalog.table_exists(full):
             ws.catalog.create_table(full, data, comment=comment, tags=tags)
             created.append(full)
+    demo_job = ws.jobs.jobs_dir / "demo.py"
+    if not demo_job.exists():
+        demo_job.parent.mkdir(parents=True, exist_ok=True)
+        demo_job.write_text(DEMO_JOB)
     return created
+
+
+# The demo job: SQL on the demo tables, then Python tasks passing values downstream.
+DEMO_JOB = '''"""Demo job (written by `brickyard init --demo`): run it with `brickyard jobs run demo --wait`."""
+
+from brickyard import job, task
+from brickyard.jobs import sql_task
+
+
+@job(params={"top": 3}, tags=["demo"], description="Revenue by category, then the top ones")
+def demo():
+    revenue = sql_task(
+        "revenue_by_category",
+        """
+        CREATE OR REPLACE TABLE main.default.revenue_by_category AS
+        SELECT p.category, sum(o.quantity * p.price) AS revenue, count(*) AS order_lines
+        FROM main.default.orders o JOIN main.default.products p ON o.product_id = p.product_id
+        GROUP BY p.category
+        """,
+    )
+
+    @task(retries=1, retry_delay=1)
+    def top_categories(ctx, top) -> list:
+        rows = (
+            ctx.spark()
+            .table("main.default.revenue_by_category")
+            .orderBy("revenue", ascending=False)
+            .limit(int(top))
+            .collect()
+        )
+        ctx.log.info("top %s categories: %s", top, [r.category for r in rows])
+        return [{"category": r.category, "revenue": str(r.revenue)} for r in rows]
+
+    @task
+    def report(best: list) -> str:
+        lines = [f"{i}. {row['category']}: {row['revenue']}" for i, row in enumerate(best, 1)]
+        print("\\n".join(lines))
+        return lines[0] if lines else "no sales"
+
+    best = top_categories()
+    revenue >> best
+    report(best)
+'''
 
 
 def _customers(rng: random.Random, n: int) -> pa.Table:
