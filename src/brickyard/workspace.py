@@ -18,6 +18,7 @@ from brickyard.services.jobs import JobsService
 from brickyard.services.tokens import TokenService
 
 if TYPE_CHECKING:
+    from brickyard.domain.job_runs import RunInfo
     from brickyard.services.job_runner import JobRunner
 
 
@@ -73,11 +74,30 @@ class Workspace:
             self.clock,
             float(self.config.get("jobs.heartbeat_timeout_s")),
             self.jobs if schedule else None,
+            self._notify,
         )
         executor = LocalExecutor(self.job_store, self.clock, settings) if execute else None
         return JobRunner(
             scheduler, executor, before_tick=self.jobs.reload_if_changed if reload_jobs else None
         )
+
+    def _notify(self, run: RunInfo) -> None:
+        """Report a run's end in a process of its own (callbacks may be slow or fail)."""
+        import subprocess
+        import sys
+
+        log = self.logs_dir / run.job_name / str(run.id) / "_notifications.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "brickyard.jobs.notify"]
+        command += ["--home", str(self.home), "--run-id", str(run.id)]
+        with log.open("ab") as output:
+            subprocess.Popen(
+                command,
+                stdout=output,
+                stderr=output,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     @property
     def logs_dir(self) -> Path:

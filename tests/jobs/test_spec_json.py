@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from brickyard import InvalidInputError, job, task
+from brickyard.domain.spec_json import dumps, job_from_json, job_to_json, loads
 from brickyard.jobs import file_sensor, shell_task, sql_task
-from brickyard.jobs.spec_json import dumps, job_from_json, job_to_json, loads
 
 
 def test_round_trip_of_a_job_with_every_kind_of_setting() -> None:

@@ -143,3 +143,33 @@ def test_a_sensor_times_out(
     sensor = ws.jobs.task_runs(run.id)[0]
     assert sensor.state == TaskState.TIMED_OUT
     assert "sensor timed out" in (sensor.error or "")
+
+
+def test_expand_maps_a_task_over_an_upstream_list(
+    ws: Workspace, add_job: Callable[..., None], run_to_end: Callable[..., Any]
+) -> None:
+    add_job(
+        "mapped.py",
+        """
+        @job()
+        def mapped():
+            @task
+            def files() -> list:
+                return ["a.csv", "b.csv", "c.csv"]
+
+            @task
+            def size(ctx, item: str, factor: int) -> int:
+                return len(item) * factor + (ctx.map_index or 0)
+
+            @task
+            def total(sizes: list) -> int:
+                return sum(sizes)
+
+            total(size.partial(factor=10).expand(item=files()))
+        """,
+    )
+    run = run_to_end("mapped")
+    assert run.state == RunState.SUCCESS
+    values = {t.task_id: t.value_json for t in ws.jobs.task_runs(run.id)}
+    assert values["size"] == "[50, 51, 52]"
+    assert values["total"] == "153"

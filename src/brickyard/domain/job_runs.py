@@ -6,11 +6,11 @@ job file changes later runs only; ``spec_to_json``/``spec_from_json`` are its st
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from brickyard.domain.jobs import JobSpec, RunState, TaskSpec, TaskState, TriggerRule
+from brickyard.domain.jobs import JobSpec, RunState, TaskState
+from brickyard.domain.spec_json import dumps, loads
 
 
 @dataclass(frozen=True)
@@ -87,37 +87,8 @@ class NewTaskRun:
 
 
 def spec_to_json(spec: JobSpec) -> str:
-    data = asdict(spec)
-    return json.dumps(data, sort_keys=True, default=str)
+    return dumps(spec)
 
 
 def spec_from_json(text: str) -> JobSpec:
-    data = json.loads(text)
-    tasks = tuple(
-        TaskSpec(
-            task_id=t["task_id"],
-            kind=t["kind"],
-            upstream=tuple(t.get("upstream", ())),
-            config=dict(t.get("config") or {}),
-            inputs=dict(t.get("inputs") or {}),
-            retries=int(t.get("retries", 0)),
-            retry_delay_s=float(t.get("retry_delay_s", 0.0)),
-            retry_backoff=bool(t.get("retry_backoff", False)),
-            timeout_s=t.get("timeout_s"),
-            trigger_rule=TriggerRule(t.get("trigger_rule", TriggerRule.ALL_SUCCESS)),
-        )
-        for t in data.get("tasks", ())
-    )
-    return JobSpec(
-        name=data["name"],
-        tasks=tasks,
-        file=data.get("file", ""),
-        schedule=data.get("schedule"),
-        start_date=data.get("start_date"),
-        catchup=bool(data.get("catchup", False)),
-        max_active_runs=int(data.get("max_active_runs", 1)),
-        params=dict(data.get("params") or {}),
-        tags=tuple(data.get("tags", ())),
-        timezone=data.get("timezone", "UTC"),
-        description=data.get("description", ""),
-    )
+    return loads(text)

@@ -245,6 +245,8 @@ class JobSpec:
     tags: tuple[str, ...] = ()
     timezone: str = "UTC"
     description: str = ""
+    # When a run ends: {"on_failure"/"on_success": callback name in the job file, "webhook": URL}
+    notifications: Mapping[str, str] = field(default_factory=dict)
 
     def task(self, task_id: str) -> TaskSpec:
         for spec in self.tasks:

@@ -63,6 +63,9 @@ def job(
     tags: Sequence[str] = (),
     timezone: str = "UTC",
     description: str | None = None,
+    on_failure: Callable[[dict[str, Any]], Any] | None = None,
+    on_success: Callable[[dict[str, Any]], Any] | None = None,
+    webhook: str | None = None,
 ) -> Callable[[Callable[..., Any]], Job]: ...
 
 
@@ -78,12 +81,17 @@ def job(
     tags: Sequence[str] = (),
     timezone: str = "UTC",
     description: str | None = None,
+    on_failure: Callable[[dict[str, Any]], Any] | None = None,
+    on_success: Callable[[dict[str, Any]], Any] | None = None,
+    webhook: str | None = None,
 ) -> Job | Callable[[Callable[..., Any]], Job]:
     """Make the decorated function a job named after it; its body defines the tasks.
 
     ``schedule``: a cron text (5 fields), a preset (``@daily``...), a ``timedelta`` (stored as
     ``"every <N>s"``) or None (manual runs only). ``start_date`` is an ISO date or datetime in
     ``timezone``. ``params`` are the job's parameters and their defaults (JSON values).
+    ``on_failure``/``on_success``: top-level functions of the job file called with the run's
+    summary (a dict) when a run ends so; ``webhook``: a URL that gets it as JSON either way.
     """
     settings = job_settings(
         schedule=schedule,
@@ -94,6 +102,9 @@ def job(
         tags=tags,
         timezone=timezone,
         description=description,
+        on_failure=on_failure,
+        on_success=on_success,
+        webhook=webhook,
     )
 
     def decorate(function: Callable[..., Any]) -> Job:
@@ -131,6 +142,7 @@ def _build_job(function: Callable[..., Any], settings: JobSettings) -> Job:
         tags=settings.tags,
         timezone=settings.timezone,
         description=settings.description or inspect.getdoc(function) or "",
+        notifications=settings.notifications,
     )
     return Job(spec=spec, functions=dict(builder.functions))
 

@@ -27,8 +27,8 @@ def main(files: list[str]) -> int:
 
 def load_file(file: str) -> dict[str, Any]:
     """The report of one file: its jobs as JSON, or the error that stopped its import."""
+    from brickyard.domain.spec_json import job_to_json
     from brickyard.jobs.job_file import import_job_file
-    from brickyard.jobs.spec_json import job_to_json
 
     try:
         jobs = import_job_file(file)

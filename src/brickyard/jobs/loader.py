@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from brickyard.domain.jobs import JobSpec
-from brickyard.jobs.spec_json import job_from_json
+from brickyard.domain.spec_json import job_from_json
 
 DEFAULT_TIMEOUT_S = 30.0
 

@@ -41,6 +41,7 @@ class JobSettings:
     tags: tuple[str, ...]
     timezone: str
     description: str
+    notifications: dict[str, str]
 
 
 def job_settings(
@@ -53,6 +54,9 @@ def job_settings(
     tags: Any,
     timezone: Any,
     description: Any,
+    on_failure: Any = None,
+    on_success: Any = None,
+    webhook: Any = None,
 ) -> JobSettings:
     """The checked settings of ``@job(...)``."""
     zone = _timezone(timezone)
@@ -65,7 +69,28 @@ def job_settings(
         tags=_tags(tags),
         timezone=zone,
         description=description if description is not None else "",
+        notifications=_notifications(on_failure, on_success, webhook),
     )
+
+
+def _notifications(on_failure: Any, on_success: Any, webhook: Any) -> dict[str, str]:
+    """Callbacks by name (top-level functions of the job file) and the webhook URL."""
+    found: dict[str, str] = {}
+    for key, callback in (("on_failure", on_failure), ("on_success", on_success)):
+        if callback is None:
+            continue
+        qualname = getattr(callback, "__qualname__", "")
+        if not callable(callback) or not qualname or "<" in qualname or "." in qualname:
+            raise InvalidInputError(
+                f"{key} must be a function defined at the top level of the job file (it is "
+                f"called by name when a run ends), not {callback!r}"
+            )
+        found[key] = qualname
+    if webhook is not None:
+        if not isinstance(webhook, str) or not webhook.startswith(("http://", "https://")):
+            raise InvalidInputError(f"webhook must be an http(s) URL, not {webhook!r}")
+        found["webhook"] = webhook
+    return found
 
 
 def task_spec(

@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import difflib
+import json
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brickyard.domain.errors import InvalidInputError, NotFoundError
+from brickyard.domain.errors import ConcurrentWriteError, InvalidInputError, NotFoundError
 from brickyard.domain.job_runs import JobInfo, LoadError, NewTaskRun, RunInfo, TaskRunInfo, TryInfo
-from brickyard.domain.jobs import RunState, TaskState
+from brickyard.domain.jobs import FAILED_TASK_STATES, RunState, TaskState, check_transition
 
 if TYPE_CHECKING:
     from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
     from brickyard.ports import Clock
+
+
+LOG_TAIL_LINES = 100
+_LOG_TAIL_BYTES = 256 * 1024  # enough for 100 long lines; never read a whole big log
+
+
+@dataclass(frozen=True)
+class RunRepair:
+    """A repaired run: started again, re-running ``rerun_tasks`` (in definition order)."""
+
+    run: RunInfo
+    repair_id: int  # the repair's time in epoch ms: unique per run, increasing
+    rerun_tasks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskOutput:
+    """What a task run produced: its value, its error and the end of its latest try's log."""
+
+    run: RunInfo
+    task_run: TaskRunInfo
+    value: Any  # the task value, parsed from JSON (None without one)
+    error: str | None  # the error's first line ("ValueError: bad data")
+    error_trace: str | None  # the whole error text with its traceback
+    log_tail: str  # the last lines of the latest try's log ("" before the first try)
+    log_truncated: bool  # the log has more lines than ``log_tail``
+    log_path: Path | None  # the latest try's log file (None before the first try)
 
 
 class JobsService:
@@ -145,6 +175,155 @@ class JobsService:
         # Running tries are killed by their executor, which records them as canceled.
         self.store.set_run_state(run_id, run.state, RunState.CANCELED, now)
         return self.run(run_id)
+
+    # -- lookups by id, pages, repair and output (the REST API's use cases) ------------------
+    def job_by_id(self, job_id: int) -> JobInfo:
+        found = self.store.get_job_by_id(job_id)
+        if found is None or found.removed:
+            raise NotFoundError(f"job {job_id} does not exist; `brickyard jobs list` shows jobs")
+        return found
+
+    def runs_page(
+        self,
+        job_id: int | None = None,
+        states: Iterable[RunState] | None = None,
+        offset: int = 0,
+        limit: int = 25,
+    ) -> tuple[list[RunInfo], bool]:
+        """Runs newest first from ``offset``, at most ``limit``; and whether more follow."""
+        if offset < 0 or limit < 1:
+            raise InvalidInputError(f"offset must be >= 0 and limit >= 1 (got {offset}, {limit})")
+        if job_id is not None:
+            self.job_by_id(job_id)
+        found = self.store.list_runs_page(job_id, states, offset, limit + 1)
+        return found[:limit], len(found) > limit
+
+    def repair(
+        self,
+        run_id: int,
+        tasks: Sequence[str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> RunRepair:
+        """Start a finished run again, as Databricks' repair run does.
+
+        Re-runs ``tasks`` (default: every failed, upstream-failed, canceled or timed-out task)
+        and every task downstream of them; successful tasks keep their outcome and value. The
+        repaired tasks run with the job's *current* definition (edit the job file, reload,
+        repair), which must still have the run's tasks; their tries continue from the last
+        try's number, with the task's retries available again. ``params`` override the run's.
+        """
+        run = self.run(run_id)
+        if not run.state.finished:
+            raise InvalidInputError(
+                f"run {run_id} is {run.state}: only a finished run can be repaired; wait for it "
+                f"to end or cancel it (`brickyard runs cancel {run_id}`)"
+            )
+        job = self.store.get_job_by_id(run.job_id)
+        if job is None or job.removed:
+            raise InvalidInputError(
+                f"run {run_id}'s job '{run.job_name}' is no longer defined in the jobs folder; "
+                "a run of a removed job cannot be repaired"
+            )
+        spec = job.spec
+        task_runs = self.store.task_runs(run_id)
+        ours = {t.task_id for t in task_runs}
+        theirs = {t.task_id for t in spec.tasks}
+        if ours != theirs:
+            added, removed = sorted(theirs - ours), sorted(ours - theirs)
+            raise InvalidInputError(
+                f"job '{job.name}' has changed its tasks since run {run_id} started (added: "
+                f"{', '.join(added) or 'none'}; removed: {', '.join(removed) or 'none'}); a "
+                "repair re-runs the run's own tasks: trigger a new run instead"
+            )
+        busy = [t.task_id for t in task_runs if not t.state.finished]
+        if busy:
+            raise InvalidInputError(
+                f"run {run_id} is still stopping task(s) {', '.join(busy)}; retry in a moment"
+            )
+        if tasks:
+            chosen = {spec.task(name).task_id for name in tasks}  # unknown names: an error
+        else:
+            chosen = {t.task_id for t in task_runs if t.state in FAILED_TASK_STATES}
+            if not chosen:
+                raise InvalidInputError(
+                    f"run {run_id} has no failed, canceled or timed-out tasks; name the tasks "
+                    "to re-run"
+                )
+        for name in list(chosen):
+            chosen.update(spec.downstream(name))
+        merged = dict(run.params)
+        merged.update(checked_params(job, params or {}))
+        resets = []
+        for task_run in task_runs:
+            if task_run.task_id in chosen:
+                check_transition(task_run.state, TaskState.PENDING)
+                retries = spec.task(task_run.task_id).retries
+                resets.append((task_run.id, task_run.state, task_run.try_number + retries + 1))
+        check_transition(run.state, RunState.RUNNING)
+        now = self.clock.now_ms()
+        if not self.store.repair_run(run_id, run.state, spec, merged, resets, now):
+            raise ConcurrentWriteError(f"run {run_id} changed while it was being repaired; retry")
+        order = tuple(t.task_id for t in spec.tasks if t.task_id in chosen)
+        return RunRepair(self.run(run_id), now, order)
+
+    def output(
+        self, run_id: int, task_key: str, logs_dir: Path, lines: int = LOG_TAIL_LINES
+    ) -> TaskOutput:
+        """The output of task ``task_key`` of run ``run_id``; logs are under ``logs_dir``."""
+        run = self.run(run_id)
+        for task_run in self.store.task_runs(run_id):
+            if task_run.task_id == task_key:
+                return _task_output(run, task_run, logs_dir, lines)
+        known = ", ".join(t.task_id for t in self.store.task_runs(run_id))
+        raise NotFoundError(f"run {run_id} has no task '{task_key}'; its tasks: {known}")
+
+    def task_output(
+        self, task_run_id: int, logs_dir: Path, lines: int = LOG_TAIL_LINES
+    ) -> TaskOutput:
+        """The output of the task run with id ``task_run_id`` (ids shown by ``task_runs``)."""
+        task_run = self.store.get_task_run(task_run_id)
+        if task_run is None:
+            raise NotFoundError(f"task run {task_run_id} does not exist")
+        return _task_output(self.run(task_run.run_id), task_run, logs_dir, lines)
+
+
+def _task_output(run: RunInfo, task_run: TaskRunInfo, logs_dir: Path, lines: int) -> TaskOutput:
+    value = json.loads(task_run.value_json) if task_run.value_json is not None else None
+    error = task_run.error
+    log_path = None
+    tail, truncated = "", False
+    if task_run.try_number > 0:
+        log_path = (
+            logs_dir / run.job_name / str(run.id) / task_run.task_id / f"{task_run.try_number}.log"
+        )
+        tail, truncated = _tail(log_path, lines)
+    return TaskOutput(
+        run=run,
+        task_run=task_run,
+        value=value,
+        error=error.splitlines()[0] if error else None,
+        error_trace=error if error and "\n" in error else None,
+        log_tail=tail,
+        log_truncated=truncated,
+        log_path=log_path,
+    )
+
+
+def _tail(path: Path, lines: int) -> tuple[str, bool]:
+    """The last ``lines`` lines of a text file and whether it has more ("" if it is missing)."""
+    try:
+        with path.open("rb") as file:
+            size = file.seek(0, 2)
+            start = max(size - _LOG_TAIL_BYTES, 0)
+            file.seek(start)
+            data = file.read()
+    except OSError:
+        return "", False
+    text = data.decode("utf-8", errors="replace")
+    found = text.splitlines(keepends=True)
+    if start > 0 and found:
+        found = found[1:]  # the first line is cut by the byte window
+    return "".join(found[-lines:]), start > 0 or len(found) > lines
 
 
 def _folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:

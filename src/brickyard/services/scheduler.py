@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -43,11 +44,13 @@ class Scheduler:
         clock: Clock,
         heartbeat_timeout_s: float,
         jobs: JobsService | None = None,
+        notifier: Callable[[RunInfo], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.heartbeat_timeout_ms = int(heartbeat_timeout_s * 1000)
         self.jobs = jobs  # creates the scheduled runs; None: only runs triggered by hand
+        self.notifier = notifier  # reports a finished run's end (callbacks, webhook)
 
     def tick(self) -> list[RunInfo]:
         """One pass; returns the running runs (their queued task runs are ready to start)."""
@@ -58,7 +61,15 @@ class Scheduler:
         running = self.store.list_runs(states=[RunState.RUNNING], limit=10_000)
         for run in running:
             self.advance(run)
+        self._report_ends()
         return [r for r in running if not self._finished(r.id)]
+
+    def _report_ends(self) -> None:
+        """Each finished run's end is reported once (claimed first: a restart does not repeat)."""
+        for run in self.store.unnotified_runs():
+            claimed = self.store.claim_notification(run.id, self.clock.now_ms())
+            if claimed and run.spec.notifications and self.notifier is not None:
+                self.notifier(run)
 
     def advance(self, run: RunInfo) -> None:
         """Decide every task run of ``run`` that can be decided now; finish the run if done."""

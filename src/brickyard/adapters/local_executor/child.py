@@ -84,15 +84,23 @@ def run_try(request: TryRequest) -> None:
 
 def execute(request: TryRequest, log: logging.Logger) -> Any:
     """Run the task through its task type; its value, checked to be JSON."""
-    from brickyard.jobs.runtime import task_inputs
+    from dataclasses import replace
+
+    from brickyard.jobs.runtime import expand_inputs, task_inputs
     from brickyard.jobs.task_types import get_task_type
 
     spec = request.task
     ctx = _context(request)
     log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
     task_type = get_task_type(spec.kind)
-    inputs = task_inputs(spec, request.upstream_values)
-    value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]
+    if spec.config.get("expand"):  # mapped: once per item, in this try; the value is the list
+        value = [
+            task_type.run(spec.config, replace(ctx, map_index=index), inputs)  # type: ignore[union-attr]
+            for index, inputs in enumerate(expand_inputs(spec, request.upstream_values))
+        ]
+    else:
+        inputs = task_inputs(spec, request.upstream_values)
+        value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]
     try:
         json.dumps(value)
     except (TypeError, ValueError) as exc:

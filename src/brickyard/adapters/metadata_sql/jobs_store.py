@@ -181,6 +181,75 @@ class SqlJobStore:
         with self.engine.connect() as conn:
             return [_run(r._mapping) for r in conn.execute(query)]
 
+    def list_runs_page(
+        self,
+        job_id: int | None = None,
+        states: Iterable[RunState] | None = None,
+        offset: int = 0,
+        limit: int = 25,
+    ) -> list[RunInfo]:
+        """Runs newest first, ``limit`` of them after skipping ``offset`` (a page of a listing)."""
+        query = _run_select().order_by(job_runs.c.id.desc()).offset(offset).limit(limit)
+        if job_id is not None:
+            query = query.where(job_runs.c.job_id == job_id)
+        if states is not None:
+            query = query.where(job_runs.c.state.in_([s.value for s in states]))
+        with self.engine.connect() as conn:
+            return [_run(r._mapping) for r in conn.execute(query)]
+
+    def repair_run(
+        self,
+        run_id: int,
+        expected: RunState,
+        spec: JobSpec,
+        params: dict[str, Any],
+        resets: Sequence[tuple[int, TaskState, int]],
+        now: int,
+    ) -> bool:
+        """Start a finished run again, in one transaction: the run goes from ``expected`` to
+        running with ``spec`` and ``params``; each ``(task_run_id, expected_state, max_tries)``
+        of ``resets`` goes back to pending with its outcome cleared (its tries stay, so try
+        numbers continue). False, and nothing changed, if any of them was not as expected."""
+        try:
+            with Transaction(self.engine) as conn:
+                started = conn.execute(
+                    update(job_runs)
+                    .where(job_runs.c.id == run_id, job_runs.c.state == expected.value)
+                    .values(
+                        state=RunState.RUNNING.value,
+                        spec=spec_to_json(spec),
+                        params=json.dumps(params, default=str),
+                        end_time=None,
+                    )
+                )
+                if not started.rowcount:
+                    raise _StaleRepairError
+                for task_run_id, state, max_tries in resets:
+                    reset = conn.execute(
+                        update(task_runs)
+                        .where(
+                            task_runs.c.id == task_run_id,
+                            task_runs.c.run_id == run_id,
+                            task_runs.c.state == state.value,
+                        )
+                        .values(
+                            state=TaskState.PENDING.value,
+                            max_tries=max_tries,
+                            next_try_at=None,
+                            start_time=None,
+                            end_time=None,
+                            worker=None,
+                            heartbeat_at=None,
+                            value=None,
+                            error=None,
+                        )
+                    )
+                    if not reset.rowcount:
+                        raise _StaleRepairError
+        except _StaleRepairError:
+            return False  # the transaction rolled back
+        return True
+
     def last_logical_date(self, job_id: int) -> int | None:
         """The newest logical date of the job's scheduled runs (None before the first)."""
         with self.engine.connect() as conn:
@@ -208,7 +277,34 @@ class SqlJobStore:
             )
         return bool(result.rowcount)
 
+    def unnotified_runs(self, limit: int = 100) -> list[RunInfo]:
+        """Finished runs whose end was not reported yet (oldest first)."""
+        finished = [s.value for s in RunState if s.finished]
+        query = (
+            _run_select()
+            .where(job_runs.c.state.in_(finished), job_runs.c.notified_at.is_(None))
+            .order_by(job_runs.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_run(r._mapping) for r in conn.execute(query)]
+
+    def claim_notification(self, run_id: int, now: int) -> bool:
+        """Mark the run's end as reported; False if someone did already (report at most once)."""
+        with Transaction(self.engine) as conn:
+            result = conn.execute(
+                update(job_runs)
+                .where(job_runs.c.id == run_id, job_runs.c.notified_at.is_(None))
+                .values(notified_at=now)
+            )
+        return bool(result.rowcount)
+
     # -- task runs ------------------------------------------------------------------------
+    def get_task_run(self, task_run_id: int) -> TaskRunInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(task_runs).where(task_runs.c.id == task_run_id)).first()
+        return _task_run(row._mapping) if row else None
+
     def task_runs(self, run_id: int) -> list[TaskRunInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -370,6 +466,10 @@ class SqlJobStore:
                 )
                 for r in conn.execute(query)
             ]
+
+
+class _StaleRepairError(Exception):
+    """Raised inside a repair's transaction to roll it back (a compare-and-set missed)."""
 
 
 def _run_select() -> Any:

@@ -132,6 +132,7 @@ job_runs = Table(
     Column("queued_at", BigInteger, nullable=False),
     Column("start_time", BigInteger),
     Column("end_time", BigInteger),
+    Column("notified_at", BigInteger),  # its end was reported (callbacks, webhook)
     UniqueConstraint("job_id", "schedule_key", name="uq_job_runs_schedule_key"),
 )
 

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("queued_at", sa.BigInteger, nullable=False),
         sa.Column("start_time", sa.BigInteger),
         sa.Column("end_time", sa.BigInteger),
+        sa.Column("notified_at", sa.BigInteger),
         sa.UniqueConstraint("job_id", "schedule_key", name="uq_job_runs_schedule_key"),
     )
     op.create_index("ix_job_runs_job_state", "job_runs", ["job_id", "state"])

@@ -23,6 +23,7 @@ def job_to_json(spec: JobSpec) -> dict[str, Any]:
         "tags": list(spec.tags),
         "timezone": spec.timezone,
         "description": spec.description,
+        "notifications": dict(spec.notifications),
         "tasks": [task_to_json(t) for t in spec.tasks],
     }
 
@@ -56,6 +57,7 @@ def job_from_json(data: Mapping[str, Any]) -> JobSpec:
             tags=tuple(data.get("tags", ())),
             timezone=data.get("timezone", "UTC"),
             description=data.get("description", ""),
+            notifications={str(k): str(v) for k, v in data.get("notifications", {}).items()},
             tasks=tuple(task_from_json(t) for t in data["tasks"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
