@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -207,3 +208,38 @@ def test_params_are_checked_and_a_paused_job_waits(
         runner.stop()
     assert ws.jobs.run(run_id).state == RunState.SUCCESS
     assert os.path.exists(ws.logs_dir / "p" / str(run_id) / "show" / "1.log")
+
+
+def test_max_active_tis_limits_a_task_across_runs(
+    ws: Workspace, add_job: Callable[..., None], tmp_path: Any
+) -> None:
+    spans = tmp_path / "spans.txt"
+    add_job(
+        "limited.py",
+        f"""
+        import time
+
+        @job(max_active_runs=3)
+        def limited():
+            @task(max_active_tis=1)
+            def exclusive() -> None:
+                start = time.time()
+                time.sleep(0.4)
+                with open({str(spans)!r}, "a") as out:
+                    out.write(f"{{start}} {{time.time()}}\\n")
+
+            exclusive()
+        """,
+    )
+    run_ids = [ws.jobs.trigger("limited") for _ in range(3)]
+    runner = ws.job_runner()
+    try:
+        assert runner.run_until(
+            lambda: all(ws.jobs.run(r).state.finished for r in run_ids if r is not None), 60
+        )
+    finally:
+        runner.stop()
+    intervals = sorted(tuple(map(float, line.split())) for line in spans.read_text().splitlines())
+    assert len(intervals) == 3
+    for (_, end), (start, _) in itertools.pairwise(intervals):
+        assert start >= end - 0.05  # never two at once

@@ -222,6 +222,7 @@ class TaskSpec:
     retry_backoff: bool = False
     timeout_s: float | None = None
     trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
+    max_active_tis: int | None = None  # tries of this task running at once, over all runs
 
     def retry_delay_for(self, try_number: int) -> float:
         """Seconds to wait before try ``try_number + 1`` (doubling when ``retry_backoff``)."""

@@ -40,6 +40,7 @@ def task_to_json(spec: TaskSpec) -> dict[str, Any]:
         "retry_backoff": spec.retry_backoff,
         "timeout_s": spec.timeout_s,
         "trigger_rule": spec.trigger_rule.value,
+        "max_active_tis": spec.max_active_tis,
     }
 
 
@@ -77,7 +78,12 @@ def task_from_json(data: Mapping[str, Any]) -> TaskSpec:
         retry_backoff=bool(data.get("retry_backoff", False)),
         timeout_s=float(timeout) if timeout is not None else None,
         trigger_rule=TriggerRule(data.get("trigger_rule", TriggerRule.ALL_SUCCESS)),
+        max_active_tis=_optional_int(data.get("max_active_tis")),
     )
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def dumps(spec: JobSpec) -> str:

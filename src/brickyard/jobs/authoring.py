@@ -406,6 +406,7 @@ class TaskDecorator:
         timeout: float | timedelta | None = None,
         trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
         task_id: str | None = None,
+        max_active_tis: int | None = None,
     ) -> Callable[[Callable[..., Any]], TaskFunction]: ...
 
     def __call__(
@@ -419,6 +420,7 @@ class TaskDecorator:
         timeout: float | timedelta | None = None,
         trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
         task_id: str | None = None,
+        max_active_tis: int | None = None,
     ) -> TaskFunction | Callable[[Callable[..., Any]], TaskFunction]:
         options = task_options(
             retries=retries,
@@ -426,6 +428,7 @@ class TaskDecorator:
             retry_backoff=retry_backoff,
             timeout=timeout,
             trigger_rule=trigger_rule,
+            max_active_tis=max_active_tis,
         )
 
         def decorate(function: Callable[..., Any]) -> TaskFunction:

@@ -29,6 +29,7 @@ class TaskOptions(TypedDict, total=False):
     retry_backoff: bool
     timeout: float | timedelta | None
     trigger_rule: str | TriggerRule
+    max_active_tis: int | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def task_spec(
         retry_backoff=options.get("retry_backoff", False),
         timeout_s=seconds("timeout", timeout),
         trigger_rule=TriggerRule(options.get("trigger_rule", TriggerRule.ALL_SUCCESS)),
+        max_active_tis=options.get("max_active_tis"),
     )
 
 
@@ -140,6 +142,11 @@ def task_options(**options: Any) -> TaskOptions:
         checked["timeout"] = seconds("timeout", options["timeout"])
     if "trigger_rule" in options:
         checked["trigger_rule"] = trigger_rule(options["trigger_rule"])
+    if options.get("max_active_tis") is not None:
+        limit = options["max_active_tis"]
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise InvalidInputError(f"max_active_tis must be a whole number >= 1, not {limit!r}")
+        checked["max_active_tis"] = limit
     return checked
 
 

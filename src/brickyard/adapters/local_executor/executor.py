@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import socket
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,20 +84,41 @@ class LocalExecutor:
         return [r.process.sentinel for r in self._running.values()]
 
     def start_queued(self, queued: list[TaskRunInfo], runs: dict[int, RunInfo]) -> int:
-        """Start as many queued task runs as there are free slots; how many started."""
+        """Start as many queued task runs as there are free slots; how many started.
+
+        A task with ``max_active_tis`` waits while that many of its tries run (any run).
+        """
         started = 0
+        active: Counter[tuple[str, str]] | None = None
         for task_run in queued:
             if self.busy >= self.settings.slots:
                 break
             run = runs.get(task_run.run_id)
             if run is None:
                 continue
+            limit = run.spec.task(task_run.task_id).max_active_tis
+            if limit is not None:
+                if active is None:
+                    active = self._active_tries(runs)
+                key = (run.job_name, task_run.task_id)
+                if active[key] >= limit:
+                    continue
+                active[key] += 1
             claimed = self.store.start_try(task_run.id, self.worker, self.clock.now_ms())
             if claimed is None:
                 continue  # another worker took it, or it was canceled
             self._launch(claimed, run)
             started += 1
         return started
+
+    def _active_tries(self, runs: dict[int, RunInfo]) -> Counter[tuple[str, str]]:
+        """Running tries per (job, task), whichever worker runs them."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for task_run in self.store.task_runs_in_state([TaskState.RUNNING]):
+            run = runs.get(task_run.run_id)
+            if run is not None:
+                counts[(run.job_name, task_run.task_id)] += 1
+        return counts
 
     def reap(self) -> list[int]:
         """Record the tries whose process ended or ran out of time; their run ids."""
