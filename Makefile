@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck postgres bench bench-tpch clean
+.PHONY: up test install lint typecheck postgres bench bench-tpch bench-jobs clean
 
 up: install ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
@@ -42,6 +42,9 @@ bench: install ## catalog benchmark (prints ratios against plain deltalake)
 
 bench-tpch: install ## TPC-H SF1: Brickyard-DuckDB against raw DuckDB and the Spark engine
 	$(BIN)/python benchmarks/tpch.py --sf 1 --json
+
+bench-jobs: install ## jobs: brickyard up start, trigger-to-success (1 task, chain 20, fan-out 100), idle CPU
+	$(BIN)/python benchmarks/orchestrator_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
