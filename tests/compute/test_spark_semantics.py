@@ -124,3 +124,15 @@ def test_insert_casts_numbers_to_the_column_type_or_fails_whole(spark: Any) -> N
     with pytest.raises(InvalidInputError, match="does not fit"):
         spark.sql("INSERT INTO acct SELECT 99, balance * 100000000 FROM acct")
     assert spark.table("acct").count() == 2
+
+
+def test_delta_paths_read_without_the_delta_extension(spark: Any) -> None:
+    import brickyard
+
+    spark.sql("CREATE TABLE main.default.dpath AS SELECT 1 AS x")
+    spark.sql("INSERT INTO main.default.dpath VALUES (2)")
+    with brickyard.connect(spark.ws.home) as ws:
+        location = ws.catalog.table_location("main.default.dpath")
+    assert sorted(r.x for r in spark.read.format("delta").load(location).collect()) == [1, 2]
+    assert spark.read.format("delta").option("versionAsOf", 0).load(location).count() == 1
+    assert spark.read.load(location, format="delta").count() == 2

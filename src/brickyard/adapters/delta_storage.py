@@ -295,6 +295,27 @@ class DeltaStorage:
         """The first ``n`` rows, reading only as many files as that takes."""
         return self._open(location, version=version).to_pyarrow_dataset().head(n)
 
+    def files_dataset(self, paths: Sequence[str], file_format: Any) -> pads.Dataset:
+        """Files on an object store (``s3://bucket/key``) as a pyarrow dataset, read through
+        delta-rs's object store with the warehouse's storage options (no DuckDB httpfs)."""
+        import pyarrow.dataset as ds
+        from pyarrow.fs import PyFileSystem
+
+        scheme_and_bucket = {
+            p.split("://", 1)[0] + "://" + p.split("://", 1)[1].split("/", 1)[0] for p in paths
+        }
+        if len(scheme_and_bucket) != 1:
+            raise InvalidInputError(
+                f"read files from one bucket at a time, not {sorted(scheme_and_bucket)}"
+            )
+        root = scheme_and_bucket.pop()
+        filesystem = PyFileSystem(DeltaStorageHandler(root, self.options))
+        keys = [p[len(root) :].lstrip("/") for p in paths]
+        try:
+            return ds.dataset(keys, format=file_format, filesystem=filesystem)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InvalidInputError(f"cannot read {', '.join(paths)}: {exc}") from exc
+
     def dataset(
         self, location: str, version: int | None = None, timestamp: datetime | None = None
     ) -> pads.Dataset:
@@ -313,7 +334,8 @@ class DeltaStorage:
             schema=_arrow_schema(table),
             partition_by=list(table.metadata().partition_columns),
             # Deletion vectors and column mapping need a Delta-aware reader; plain Parquet won't do.
-            plain_parquet=not features & {"deletionVectors", "columnMapping"} and self._is_local,
+            plain_parquet=not features & {"deletionVectors", "columnMapping"}
+            and ("://" not in location or location.startswith("file://")),
         )
 
     def latest_version(self, location: str) -> int:

@@ -47,6 +47,18 @@ class SnapshotViews:
         lives) and, for the latest version, a read of the Delta log's new entries only.
         """
         location = self.catalog.table_location(ref)
+        return self.view_of_location(
+            location, f"{ref.catalog}__{ref.schema}__{ref.name}", version, timestamp
+        )
+
+    def view_of_location(
+        self,
+        location: str,
+        label: str = "path",
+        version: int | None = None,
+        timestamp: datetime | None = None,
+    ) -> tuple[str, dict[str, str]]:
+        """The view of the Delta table at ``location`` (``spark.read.format("delta").load``)."""
         if version is None and timestamp is None:
             version = self.storage.latest_version(location)
         if version is not None and (location, version) in self._made:
@@ -54,7 +66,7 @@ class SnapshotViews:
         snapshot = self.storage.snapshot(location, version, timestamp)
         key = (location, snapshot.version)
         if key not in self._made:
-            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__v{snapshot.version}"
+            name = f"__by_{label}__v{snapshot.version}"
             if name in self._names:  # the same name and version at another location
                 name = f"{name}_{len(self._names)}"
             self._create(name, location, snapshot)
