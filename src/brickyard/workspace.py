@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brickyard.adapters.delta_storage import DeltaStorage
 from brickyard.adapters.metadata_sql import SqlMetadataStore
@@ -18,7 +18,7 @@ from brickyard.services.jobs import JobsService
 from brickyard.services.tokens import TokenService
 
 if TYPE_CHECKING:
-    from brickyard.domain.job_runs import RunInfo
+    from brickyard.domain.job_runs import RunInfo, TaskRunInfo
     from brickyard.services.job_runner import JobRunner
 
 
@@ -75,11 +75,18 @@ class Workspace:
             float(self.config.get("jobs.heartbeat_timeout_s")),
             self.jobs if schedule else None,
             self._notify,
+            self._finished_value,
         )
         executor = LocalExecutor(self.job_store, self.clock, settings) if execute else None
         return JobRunner(
             scheduler, executor, before_tick=self.jobs.reload_if_changed if reload_jobs else None
         )
+
+    def _finished_value(self, run: RunInfo, task_run: TaskRunInfo) -> tuple[bool, Any]:
+        from brickyard.adapters.local_executor.executor import outcome_on_disk
+
+        outcome = outcome_on_disk(self.logs_dir, run, task_run)
+        return (True, outcome.value) if outcome is not None else (False, None)
 
     def _notify(self, run: RunInfo) -> None:
         """Report a run's end in a process of its own (callbacks may be slow or fail)."""

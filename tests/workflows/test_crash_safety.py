@@ -397,14 +397,6 @@ def test_kill_9_of_a_task_process_fails_that_try_with_a_clear_message_and_retrie
 
 
 # -- (c) a job file deleted while its run is active ----------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "runs keep their JobSpec but not their code: a Python task of an in-flight run "
-        "imports the job file as it is now (jobs/runtime.py:resolve_python_task), so once the "
-        "file is deleted the next task fails with \"job file '...' of job 'doomed' is gone\""
-    ),
-)
 def test_a_job_file_deleted_while_its_run_is_active_finishes_with_its_stored_definition(
     home: Path, out: Path, ws: Workspace, servers: list[Brickyard]
 ) -> None:
@@ -475,16 +467,6 @@ def test_a_scheduled_job_survives_a_restart_without_a_duplicate_run(
 
 
 # -- (e) the server dies after a task succeeded, before it recorded the success ------------
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a try's outcome reaches the DB only when the server's executor reaps the process "
-        "(local_executor/executor.py:LocalExecutor.reap -> _finish); a server killed after the "
-        "task process wrote its result file but before the reap leaves the try running, and "
-        "on restart services/scheduler.py:Scheduler._fail_lost_tries fails and retries it: "
-        "the successful task runs twice (with retries=0 the run would fail instead)"
-    ),
-)
 def test_a_task_that_succeeded_just_before_the_crash_does_not_run_again(
     home: Path, out: Path, ws: Workspace, servers: list[Brickyard]
 ) -> None:

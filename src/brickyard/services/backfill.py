@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from brickyard.domain.job_runs import NewTaskRun
 from brickyard.domain.schedules import intervals_between, parse_local_datetime, parse_schedule
+from brickyard.services.jobs import job_source
 
 if TYPE_CHECKING:
     from brickyard.services.jobs import JobsService
@@ -31,6 +32,7 @@ def create_backfill_runs(
     if max_active is not None:
         spec = replace(spec, max_active_runs=max_active)
     tasks = [NewTaskRun(t.task_id, max_tries=t.retries + 1) for t in spec.tasks]
+    source = job_source(spec.file)
     created = []
     for interval in intervals:
         run_id = jobs.store.create_run(
@@ -43,6 +45,7 @@ def create_backfill_runs(
             logical_date=int(interval.start.timestamp() * 1000),
             interval_end=int(interval.end.timestamp() * 1000),
             schedule_key=interval.start.isoformat(),
+            job_source=source,
         )
         if run_id is not None:
             created.append(run_id)

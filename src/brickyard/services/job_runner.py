@@ -86,6 +86,8 @@ class JobRunner:
         return thread
 
     def run_forever(self) -> None:
+        if self.executor is not None:
+            self.executor.warm_up()
         first = True
         while not self._stop.is_set():
             try:

@@ -132,6 +132,7 @@ class JobsService:
             logical_date=logical_date if logical_date is not None else self.clock.now_ms(),
             interval_end=interval_end,
             schedule_key=schedule_key,
+            job_source=job_source(job.spec.file),
         )
 
     def run(self, run_id: int) -> RunInfo:
@@ -261,7 +262,8 @@ class JobsService:
                 resets.append((task_run.id, task_run.state, task_run.try_number + retries + 1))
         check_transition(run.state, RunState.RUNNING)
         now = self.clock.now_ms()
-        if not self.store.repair_run(run_id, run.state, spec, merged, resets, now):
+        source = job_source(spec.file)
+        if not self.store.repair_run(run_id, run.state, spec, merged, resets, now, source):
             raise ConcurrentWriteError(f"run {run_id} changed while it was being repaired; retry")
         order = tuple(t.task_id for t in spec.tasks if t.task_id in chosen)
         return RunRepair(self.run(run_id), now, order)
@@ -324,6 +326,14 @@ def _tail(path: Path, lines: int) -> tuple[str, bool]:
     if start > 0 and found:
         found = found[1:]  # the first line is cut by the byte window
     return "".join(found[-lines:]), start > 0 or len(found) > lines
+
+
+def job_source(file: str) -> str | None:
+    """A job file's text, kept with each run (None if the file cannot be read)."""
+    try:
+        return Path(file).read_text()
+    except OSError:
+        return None
 
 
 def _folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from brickyard.domain.job_runs import RunInfo, TaskRunInfo
 from brickyard.domain.jobs import (
@@ -45,12 +45,16 @@ class Scheduler:
         heartbeat_timeout_s: float,
         jobs: JobsService | None = None,
         notifier: Callable[[RunInfo], None] | None = None,
+        finished_value: Callable[[RunInfo, TaskRunInfo], tuple[bool, Any]] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.heartbeat_timeout_ms = int(heartbeat_timeout_s * 1000)
         self.jobs = jobs  # creates the scheduled runs; None: only runs triggered by hand
         self.notifier = notifier  # reports a finished run's end (callbacks, webhook)
+        # (done, value) a lost try left behind: a task that finished just before its worker
+        # died is recorded as a success, not run again.
+        self.finished_value = finished_value
 
     def tick(self) -> list[RunInfo]:
         """One pass; returns the running runs (their queued task runs are ready to start)."""
@@ -185,6 +189,17 @@ class Scheduler:
             run = self.store.get_run(task_run.run_id)
             if run is None:
                 continue
+            if self.finished_value is not None:
+                done, value = self.finished_value(run, task_run)
+                if done:
+                    self.store.finish_try(
+                        task_run.id,
+                        task_run.try_number,
+                        TaskState.SUCCESS,
+                        now,
+                        value_json=json.dumps(value),
+                    )
+                    continue
             task = run.spec.task(task_run.task_id)
             retry = task_run.try_number < task_run.max_tries
             self.store.finish_try(

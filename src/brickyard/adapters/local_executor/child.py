@@ -43,6 +43,7 @@ class TryRequest:
     memory_mb: int
     value_max_bytes: int
     sensor: bool = False  # poke once (true: done) instead of running
+    source_dir: str = ""  # the jobs folder: helper modules next to the job file import from it
 
 
 def run_try(request: TryRequest) -> None:
@@ -52,6 +53,8 @@ def run_try(request: TryRequest) -> None:
         limit = request.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     log = _redirect_output(Path(request.log_path))
+    if request.source_dir and request.source_dir not in sys.path:
+        sys.path.append(request.source_dir)
     os.environ["BRICKYARD_HOME"] = request.home
     os.environ["BRICKYARD_JOB"] = request.job_name
     os.environ["BRICKYARD_RUN_ID"] = str(request.run_id)

@@ -125,8 +125,13 @@ class SqlJobStore:
         logical_date: int | None = None,
         interval_end: int | None = None,
         schedule_key: str | None = None,
+        job_source: str | None = None,
     ) -> int | None:
-        """A queued run and its task runs, in one transaction; None if ``schedule_key`` exists."""
+        """A queued run and its task runs, in one transaction; None if ``schedule_key`` exists.
+
+        ``job_source`` is the job file's text: the run's tasks run that code, whatever happens
+        to the file later.
+        """
         try:
             with Transaction(self.engine) as conn:
                 run_id = conn.execute(
@@ -140,6 +145,7 @@ class SqlJobStore:
                         interval_end=interval_end,
                         schedule_key=schedule_key,
                         queued_at=now,
+                        job_source=job_source,
                     )
                 ).inserted_primary_key[0]
                 if tasks:
@@ -161,6 +167,14 @@ class SqlJobStore:
                 raise
             return None  # that logical date has its run already
         return int(run_id)
+
+    def run_source(self, run_id: int) -> str | None:
+        """The job file's text as the run started (None for runs made without it)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(job_runs.c.job_source).where(job_runs.c.id == run_id)
+            ).scalar()
+        return None if value is None else str(value)
 
     def get_run(self, run_id: int) -> RunInfo | None:
         with self.engine.connect() as conn:
@@ -205,9 +219,10 @@ class SqlJobStore:
         params: dict[str, Any],
         resets: Sequence[tuple[int, TaskState, int]],
         now: int,
+        job_source: str | None = None,
     ) -> bool:
         """Start a finished run again, in one transaction: the run goes from ``expected`` to
-        running with ``spec`` and ``params``; each ``(task_run_id, expected_state, max_tries)``
+        running with ``spec``, ``params`` (and the job file's text ``job_source``); each ``(task_run_id, expected_state, max_tries)``
         of ``resets`` goes back to pending with its outcome cleared (its tries stay, so try
         numbers continue). False, and nothing changed, if any of them was not as expected."""
         try:
@@ -220,6 +235,8 @@ class SqlJobStore:
                         spec=spec_to_json(spec),
                         params=json.dumps(params, default=str),
                         end_time=None,
+                        notified_at=None,  # the repaired run's end is reported again
+                        job_source=job_source,
                     )
                 )
                 if not started.rowcount:
@@ -473,7 +490,9 @@ class _StaleRepairError(Exception):
 
 
 def _run_select() -> Any:
-    return select(job_runs, jobs.c.name.label("job_name")).join(
+    # The job file's text stays out of listings: only a worker starting a try needs it.
+    columns = [c for c in job_runs.c if c.name != "job_source"]
+    return select(*columns, jobs.c.name.label("job_name")).join(
         jobs, jobs.c.id == job_runs.c.job_id
     )
 

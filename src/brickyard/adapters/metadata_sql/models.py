@@ -133,6 +133,7 @@ job_runs = Table(
     Column("start_time", BigInteger),
     Column("end_time", BigInteger),
     Column("notified_at", BigInteger),  # its end was reported (callbacks, webhook)
+    Column("job_source", Text),  # the job file as the run started: its tasks run this code
     UniqueConstraint("job_id", "schedule_key", name="uq_job_runs_schedule_key"),
 )
 

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("start_time", sa.BigInteger),
         sa.Column("end_time", sa.BigInteger),
         sa.Column("notified_at", sa.BigInteger),
+        sa.Column("job_source", sa.Text),
         sa.UniqueConstraint("job_id", "schedule_key", name="uq_job_runs_schedule_key"),
     )
     op.create_index("ix_job_runs_job_state", "job_runs", ["job_id", "state"])
