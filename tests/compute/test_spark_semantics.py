@@ -136,3 +136,14 @@ def test_delta_paths_read_without_the_delta_extension(spark: Any) -> None:
     assert sorted(r.x for r in spark.read.format("delta").load(location).collect()) == [1, 2]
     assert spark.read.format("delta").option("versionAsOf", 0).load(location).count() == 1
     assert spark.read.load(location, format="delta").count() == 2
+
+
+def test_a_repeated_query_sees_each_new_version(spark: Any) -> None:
+    spark.sql("CREATE TABLE main.default.counted AS SELECT 1 AS x")
+    query = "SELECT count(*) AS n, sum(x) AS s FROM counted"
+    assert spark.sql(query).collect()[0].n == 1
+    spark.sql("INSERT INTO counted VALUES (5)")
+    again = spark.sql(query).collect()[0]  # same text: planned once, read at the new version
+    assert (again.n, again.s) == (2, 6)
+    spark.sql("USE main.default")
+    assert spark.sql("SELECT count(*) AS n FROM counted VERSION AS OF 0").collect()[0].n == 1

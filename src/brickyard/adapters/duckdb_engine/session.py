@@ -8,6 +8,7 @@ service (one Delta commit per write), and keeps Spark's result types (decimals s
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -102,6 +103,8 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         self.ws = ws  # set only once the session can work: sqlframe re-enters on this flag
         super().__init__(connection, **kwargs)
         self.views = SnapshotViews(connection, ws.catalog)
+        self._parsed: OrderedDict[str, exp.Expr] = OrderedDict()
+        self._plans: OrderedDict[Any, str] = OrderedDict()
         BrickyardSession._active = self
 
     @cached_property
@@ -143,8 +146,13 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         result = run_statement(self, expression)
         if result is not None:
             return self.dataframe_from_arrow(result)
-        for name, columns in self.views.rewrite(expression, set(self.temp_views)):
+        views = self.views.rewrite(expression, set(self.temp_views))
+        for name, columns in views:
             self.catalog.add_table(name, columns)
+        # The same text over the same table versions gives the same DuckDB SQL: keep it.
+        plan_key = (
+            (sqlQuery, tuple(name for name, _ in views)) if isinstance(sqlQuery, str) else None
+        )
         expression = spark_semantics(expression)
         if isinstance(expression, exp.SetOperation):  # sqlframe takes a SELECT at the top
             expression = exp.select("*").from_(
@@ -160,7 +168,7 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             return build()
         # Analysed now (a bad name fails here, as in Spark); run as written when nothing is
         # chained on, else sqlframe builds its DataFrame then.
-        return DirectFrame.of(self, self._direct_relation(expression), build)
+        return DirectFrame.of(self, self._direct_relation(expression, plan_key), build)
 
     def _reads_temp_views(self, expression: exp.Expr) -> bool:
         views = {name.lower() for name in self.temp_views}
@@ -169,15 +177,23 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             for table in expression.find_all(exp.Table)
         )
 
-    def _direct_relation(self, expression: exp.Expr) -> Any:
+    def _direct_relation(self, expression: exp.Expr, plan_key: Any = None) -> Any:
         """The DuckDB relation of a Spark query, with Spark's result types (bound, not run)."""
+        if plan_key is not None and (planned := self._plans.get(plan_key)) is not None:
+            self._plans.move_to_end(plan_key)
+            return self._conn.sql(planned)
         query = spark_result_types(apply_typed_rules(expression.copy(), self.catalog._schema))
         text = query.sql(dialect=duckdb_dialect())
         relation = self._conn.sql(text)
-        if not query.find(exp.Sum):  # typed sums are cast already; an untyped one may not be
-            return relation
-        wrapped = _without_hugeints(relation, text)
-        return relation if wrapped is None else self._conn.sql(wrapped)
+        if query.find(exp.Sum):  # typed sums are cast already; an untyped one may not be
+            wrapped = _without_hugeints(relation, text)
+            if wrapped is not None:
+                text, relation = wrapped, self._conn.sql(wrapped)
+        if plan_key is not None:
+            self._plans[plan_key] = text
+            if len(self._plans) > _PLAN_CACHE_SIZE:
+                self._plans.popitem(last=False)
+        return relation
 
     def createDataFrame(
         self,
@@ -216,7 +232,14 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         return keep_case(self._create_df(select), list(columns))
 
     def _parse(self, text: str) -> exp.Expr:
-        return parse_spark_sql(text)
+        """The statement's tree (a fresh copy: the rewrite changes it); parsed once per text."""
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            parsed = parse_spark_sql(text)
+            self._parsed[text] = parsed
+            if len(self._parsed) > _PLAN_CACHE_SIZE:
+                self._parsed.popitem(last=False)
+        return parsed.copy()
 
     # -- results: Spark's types, not sqlframe's floats --------------------------------------
     def _to_sql(self, sql: Any, **kwargs: Any) -> str:
@@ -284,6 +307,9 @@ def _without_hugeints(relation: Any, text: str) -> str | None:
         for name, kind in zip(relation.columns, relation.types, strict=True)
     ]
     return f"SELECT {', '.join(projections)} FROM ({text}) AS __by_sums"
+
+
+_PLAN_CACHE_SIZE = 256
 
 
 def duckdb_dialect() -> Any:
