@@ -169,3 +169,28 @@ def test_backfill_runs_each_interval_once_and_checks_its_dates(tmp_path: Path) -
     )
     assert backwards.returncode == 1
     assert "before it starts" in backwards.stderr
+
+
+def test_task_processes_do_not_import_the_program_that_runs_them(tmp_path: Path) -> None:
+    """A worker must not re-import the CLI (0.45 s a try) before its task: it does not need it."""
+    home = tmp_path / "home"
+    assert brickyard(home, "init").returncode == 0
+    (home / "jobs" / "probe.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from brickyard import job, task
+
+            @job()
+            def probe():
+                @task
+                def look() -> bool:
+                    return "brickyard.cli.main" in sys.modules
+
+                look()
+            """
+        )
+    )
+    assert brickyard(home, "jobs", "run", "probe", "--wait").returncode == 0
+    shown = json.loads(brickyard(home, "runs", "show", "1", "--format", "json").stdout)
+    assert shown["tasks"][0]["value"] == "false"

@@ -15,7 +15,9 @@ import os
 import signal
 import socket
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import spawn
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +34,32 @@ if TYPE_CHECKING:
     from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
     from brickyard.ports import Clock
 
-# "__main__" first: a forked worker otherwise re-imports the program's main module (for
-# `brickyard up`, the whole CLI: ~0.45 s a try); loaded once in the fork server, it is not.
 _PRELOAD = [
-    "__main__",
     "brickyard.adapters.local_executor.child",
     "brickyard.jobs.runtime",
     "brickyard.jobs.builtin_types",
 ]
+_WORKER_NAME = "brickyard-try"
+
+
+def _without_main(original: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """multiprocessing makes every new process import the program's main module first (for
+    ``brickyard up``: the whole CLI, ~0.45 s a try; Python 3.11's forkserver cannot preload it).
+    A try needs nothing from it: its entry point is importable, so it is left out."""
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        if name.startswith(_WORKER_NAME):
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    return preparation_data
+
+
+if not getattr(spawn.get_preparation_data, "brickyard", False):
+    spawn.get_preparation_data = _without_main(spawn.get_preparation_data)  # type: ignore[assignment]
+    spawn.get_preparation_data.brickyard = True  # type: ignore[attr-defined,name-defined]
 
 
 @dataclass
@@ -207,7 +227,9 @@ class LocalExecutor:
             sensor=sensor,
             source_dir=str(Path(run.spec.file).parent),
         )
-        process = self._context.Process(target=run_try, args=(request,), daemon=False)
+        process = self._context.Process(
+            target=run_try, args=(request,), daemon=False, name=f"{_WORKER_NAME}-{task_run.id}"
+        )
         process.start()
         deadline = self.clock.now_ms() + int(task.timeout_s * 1000) if task.timeout_s else None
         self._running[task_run.id] = _Running(
