@@ -194,3 +194,38 @@ def test_task_processes_do_not_import_the_program_that_runs_them(tmp_path: Path)
     assert brickyard(home, "jobs", "run", "probe", "--wait").returncode == 0
     shown = json.loads(brickyard(home, "runs", "show", "1", "--format", "json").stdout)
     assert shown["tasks"][0]["value"] == "false"
+
+
+def test_repair_reruns_the_failed_task_once_the_job_is_fixed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert brickyard(home, "init").returncode == 0
+    job_file = home / "jobs" / "fixme.py"
+    source = """
+        from brickyard import job, task
+
+        @job()
+        def fixme():
+            @task
+            def first() -> int:
+                return 1
+
+            @task
+            def second(x: int) -> int:
+                return x + {increment}
+
+            @task
+            def third(y: int) -> int:
+                return y * 10
+
+            third(second(first()))
+        """
+    job_file.write_text(textwrap.dedent(source.format(increment="undefined_name")))
+    assert brickyard(home, "jobs", "run", "fixme", "--wait").returncode == 1
+    job_file.write_text(textwrap.dedent(source.format(increment="1")))
+    repaired = brickyard(home, "runs", "repair", "1", "--wait", "--format", "json")
+    assert repaired.returncode == 0, repaired.stderr
+    shown = json.loads(brickyard(home, "runs", "show", "1", "--format", "json").stdout)
+    tasks = {t["task"]: t for t in shown["tasks"]}
+    assert tasks["first"]["tries"] == 1  # kept: not run again
+    assert tasks["second"]["tries"] == 2
+    assert tasks["third"]["value"] == "20"

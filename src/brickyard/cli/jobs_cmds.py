@@ -251,6 +251,29 @@ def cancel_run(run_id: int, home: HomeOption = None) -> None:
     say(f"Run {run_id} of [bold]{run.job_name}[/] is {run.state.value}")
 
 
+@runs_app.command("repair")
+def repair_run(
+    run_id: int,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", help="Re-run this task (repeatable; default: the failed ones)."),
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Run it now and wait for the end.")] = False,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Re-run a finished run's failed tasks and everything downstream; successes are kept."""
+    with open_workspace(home) as ws:
+        ws.jobs.reload()
+        repair = ws.jobs.repair(run_id, task or None)
+        say(f"Repairing run {run_id}: re-running {', '.join(repair.rerun_tasks)}")
+        if not wait:
+            return
+        run = _drive(ws, run_id, fmt)
+    if run.state.value != "success":
+        raise typer.Exit(1)
+
+
 def logs(
     run_id: int,
     task: str,
