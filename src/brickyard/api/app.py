@@ -9,6 +9,7 @@ from fastapi import FastAPI, Response
 
 from brickyard import __version__
 from brickyard.api.errors import install_error_handlers
+from brickyard.api.jobs import router as jobs_router
 from brickyard.api.security import AccessControl
 from brickyard.api.sql_statements import router as sql_router
 from brickyard.api.unity_catalog import router as unity_catalog_router
@@ -54,6 +55,7 @@ def create_app(workspace: Workspace, auth: bool | None = None, run_jobs: bool = 
     app.include_router(unity_catalog_router)
     app.state.sql = SqlService(workspace.home)
     app.include_router(sql_router)
+    app.include_router(jobs_router)
     enabled = workspace.config.server_auth if auth is None else auth
     app.add_middleware(AccessControl, tokens=workspace.tokens, auth=enabled)
     return app
