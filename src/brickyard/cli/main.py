@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -96,14 +97,7 @@ def up(
 @app.command()
 def scheduler(home: HomeOption = None) -> None:
     """Run only the jobs scheduler (runs are executed by `brickyard worker` processes)."""
-    ws = open_workspace(home)
-    runner = ws.job_runner(schedule=True, execute=False, reload_jobs=True)
-    say(f"Scheduling the jobs of {ws.home} (Ctrl+C stops)")
-    try:
-        runner.run_forever()
-    finally:
-        runner.stop()
-        ws.close()
+    _run_jobs_loop(home, "Scheduling the jobs", schedule=True, execute=False, reload_jobs=True)
 
 
 @app.command()
@@ -112,9 +106,14 @@ def worker(
     home: HomeOption = None,
 ) -> None:
     """Run only task tries: claims queued tasks (started by `brickyard scheduler`)."""
+    _run_jobs_loop(home, "Running the tasks", slots=slots, schedule=False, execute=True)
+
+
+def _run_jobs_loop(home: Path | None, doing: str, **parts: Any) -> None:
+    """One part of the jobs loop (scheduler or worker) until Ctrl+C; tries stopped are recorded."""
     ws = open_workspace(home)
-    runner = ws.job_runner(slots=slots, schedule=False, execute=True)
-    say(f"Running the tasks of {ws.home} (Ctrl+C stops)")
+    runner = ws.job_runner(**parts)
+    say(f"{doing} of {ws.home} (Ctrl+C stops)")
     try:
         runner.run_forever()
     finally:
