@@ -170,6 +170,42 @@ def test_expand_maps_a_task_over_an_upstream_list(
     )
     run = run_to_end("mapped")
     assert run.state == RunState.SUCCESS
-    values = {t.task_id: t.value_json for t in ws.jobs.task_runs(run.id)}
-    assert values["size"] == "[50, 51, 52]"
-    assert values["total"] == "153"
+    task_runs = ws.jobs.task_runs(run.id)
+    items = sorted((t.label, t.value_json) for t in task_runs if t.task_id == "size")
+    assert items == [("size[0]", "50"), ("size[1]", "51"), ("size[2]", "52")]
+    total = next(t for t in task_runs if t.task_id == "total")
+    assert total.value_json == "153"  # the items' values, in order, summed downstream
+    starts = [t.start_time for t in task_runs if t.task_id == "size"]
+    ends = [t.end_time for t in task_runs if t.task_id == "size"]
+    assert max(s for s in starts if s) < min(e for e in ends if e)  # the items ran at once
+
+
+def test_expanding_over_nothing_skips_and_over_a_non_list_fails(
+    ws: Workspace, add_job: Callable[..., None], run_to_end: Callable[..., Any]
+) -> None:
+    add_job(
+        "edges.py",
+        """
+        @job()
+        def edges():
+            @task
+            def nothing() -> list:
+                return []
+
+            @task
+            def not_a_list() -> int:
+                return 3
+
+            @task
+            def each(item: int) -> int:
+                return item
+
+            each.override(task_id="over_nothing").expand(item=nothing())
+            each.override(task_id="over_a_number").expand(item=not_a_list())
+        """,
+    )
+    run = run_to_end("edges")
+    task_runs = {t.task_id: t for t in ws.jobs.task_runs(run.id)}
+    assert task_runs["over_nothing"].state == TaskState.SKIPPED
+    assert task_runs["over_a_number"].state == TaskState.FAILED
+    assert "needs a list" in (task_runs["over_a_number"].error or "")

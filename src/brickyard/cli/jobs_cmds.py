@@ -239,7 +239,7 @@ def show_run(run_id: int, home: HomeOption = None, fmt: FormatOption = OutputFor
     )
     for task_run in task_runs:
         if task_run.error:
-            err_console.print(f"[bold red]{task_run.task_id}[/] (try {task_run.try_number}):")
+            err_console.print(f"[bold red]{task_run.label}[/] (try {task_run.try_number}):")
             err_console.print(task_run.error, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -288,7 +288,7 @@ def logs(
     """Print a task try's log (stdout, stderr and ctx.log, with timestamps)."""
     with open_workspace(home) as ws:
         run = ws.jobs.run(run_id)
-        task_runs = {t.task_id: t for t in ws.jobs.task_runs(run_id)}
+        task_runs = {t.label: t for t in ws.jobs.task_runs(run_id)}
         if task not in task_runs:
             raise NotFoundError(
                 f"run {run_id} has no task '{task}'; its tasks: {', '.join(task_runs)}"
@@ -314,7 +314,7 @@ def _print_log(ws: Workspace, path: Path, run_id: int, task: str, follow: bool) 
                 typer.echo(chunk.decode(errors="replace"), nl=False)
         if not follow:
             return
-        state = {t.task_id: t for t in ws.jobs.task_runs(run_id)}[task].state
+        state = {t.label: t for t in ws.jobs.task_runs(run_id)}[task].state
         if state.finished:
             return
         time.sleep(0.2)
@@ -382,7 +382,7 @@ def _run_row(run: RunInfo) -> dict[str, object]:
 
 def _task_row(task_run: TaskRunInfo) -> dict[str, object]:
     return {
-        "task": task_run.task_id,
+        "task": task_run.label,
         "state": task_run.state.value,
         "tries": task_run.try_number,
         "duration_s": _duration(task_run.start_time, task_run.end_time),

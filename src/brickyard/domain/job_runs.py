@@ -6,6 +6,7 @@ job file changes later runs only; ``spec_to_json``/``spec_from_json`` are its st
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,47 @@ class TaskRunInfo:
     heartbeat_at: int | None = None
     value_json: str | None = None  # the task value (its return value as JSON)
     error: str | None = None
+    map_index: int = -1  # >= 0: one item of an expanded task
+
+    @property
+    def label(self) -> str:
+        """``task`` or, for an item of an expanded task, ``task[3]``."""
+        return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
+
+
+def grouped_states(task_runs: list[TaskRunInfo]) -> dict[str, TaskState]:
+    """One state per task: an expanded task's items count as one (unfinished while any is)."""
+    groups: dict[str, list[TaskState]] = {}
+    for task_run in task_runs:
+        groups.setdefault(task_run.task_id, []).append(task_run.state)
+    states = {}
+    for task_id, group in groups.items():
+        if len(group) == 1:
+            states[task_id] = group[0]
+        elif any(not s.finished for s in group):
+            states[task_id] = TaskState.RUNNING
+        elif any(s.failed for s in group):
+            states[task_id] = next(s for s in group if s.failed)
+        elif all(s == TaskState.SKIPPED for s in group):
+            states[task_id] = TaskState.SKIPPED
+        else:
+            states[task_id] = TaskState.SUCCESS
+    return states
+
+
+def grouped_values(task_runs: list[TaskRunInfo]) -> dict[str, Any]:
+    """Each task's value; an expanded task's is the list of its items' values, in order."""
+    values: dict[str, Any] = {}
+    items: dict[str, list[tuple[int, Any]]] = {}
+    for task_run in task_runs:
+        value = json.loads(task_run.value_json) if task_run.value_json else None
+        if task_run.map_index < 0:
+            values[task_run.task_id] = value
+        else:
+            items.setdefault(task_run.task_id, []).append((task_run.map_index, value))
+    for task_id, pairs in items.items():
+        values[task_id] = [value for _, value in sorted(pairs, key=lambda pair: pair[0])]
+    return values
 
 
 @dataclass(frozen=True)

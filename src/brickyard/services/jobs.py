@@ -296,7 +296,7 @@ def _task_output(run: RunInfo, task_run: TaskRunInfo, logs_dir: Path, lines: int
     tail, truncated = "", False
     if task_run.try_number > 0:
         log_path = (
-            logs_dir / run.job_name / str(run.id) / task_run.task_id / f"{task_run.try_number}.log"
+            logs_dir / run.job_name / str(run.id) / task_run.label / f"{task_run.try_number}.log"
         )
         tail, truncated = _tail(log_path, lines)
     return TaskOutput(

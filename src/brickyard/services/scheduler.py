@@ -13,15 +13,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from brickyard.domain.job_runs import RunInfo, TaskRunInfo
+from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.job_runs import RunInfo, TaskRunInfo, grouped_states, grouped_values
 from brickyard.domain.jobs import (
     Decision,
     RunState,
+    TaskSpec,
     TaskState,
     run_outcome,
     trigger_decision,
 )
 from brickyard.domain.schedules import next_interval, parse_local_datetime, parse_schedule
+from brickyard.jobs.runtime import expand_inputs
 
 if TYPE_CHECKING:
     from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
@@ -82,8 +85,8 @@ class Scheduler:
         while changed:  # a skip or an upstream failure can decide the next task at once
             changed = False
             task_runs = self.store.task_runs(run.id)
-            states = {t.task_id: t.state for t in task_runs}
-            values = {t.task_id: t.value_json for t in task_runs}
+            states = grouped_states(task_runs)
+            values = grouped_values(task_runs)
             for task_run in task_runs:
                 if self._decide(run, task_run, states, values, now):
                     changed = True
@@ -96,7 +99,7 @@ class Scheduler:
         run: RunInfo,
         task_run: TaskRunInfo,
         states: dict[str, TaskState],
-        values: dict[str, str | None],
+        values: dict[str, Any],
         now: int,
     ) -> bool:
         if task_run.state in (TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE):
@@ -115,6 +118,8 @@ class Scheduler:
         decision = trigger_decision(task.trigger_rule, [states[u] for u in task.upstream])
         if decision == Decision.WAIT:
             return False
+        if decision == Decision.RUN and task.config.get("expand") and task_run.map_index < 0:
+            return self._expand(task_run, task, values, now)
         if decision == Decision.RUN:
             return self.store.set_task_state(task_run.id, TaskState.PENDING, TaskState.QUEUED)
         return self.store.set_task_state(
@@ -124,6 +129,27 @@ class Scheduler:
             start_time=now,
             end_time=now,
         )
+
+    def _expand(
+        self, task_run: TaskRunInfo, task: TaskSpec, values: dict[str, Any], now: int
+    ) -> bool:
+        """An expanded task becomes one task run per item, run in parallel (none: skipped)."""
+        try:
+            items = len(expand_inputs(task, values))
+        except InvalidInputError as exc:  # the upstream value is not a list
+            return self.store.set_task_state(
+                task_run.id,
+                TaskState.PENDING,
+                TaskState.FAILED,
+                start_time=now,
+                end_time=now,
+                error=str(exc),
+            )
+        if items == 0:
+            return self.store.set_task_state(
+                task_run.id, TaskState.PENDING, TaskState.SKIPPED, start_time=now, end_time=now
+            )
+        return self.store.expand_task_run(task_run.id, items, task.retries + 1)
 
     def create_scheduled_runs(self) -> int:
         """The runs whose data interval has ended, for every unpaused scheduled job."""
@@ -226,14 +252,13 @@ def _not_chosen_by_a_branch(
     task_id: str,
     upstream: tuple[str, ...],
     states: dict[str, TaskState],
-    values: dict[str, str | None],
+    values: dict[str, Any],
 ) -> bool:
     """Whether a succeeded branch task upstream chose other tasks than this one."""
     for parent in upstream:
         if states.get(parent) != TaskState.SUCCESS or run.spec.task(parent).kind != "branch":
             continue
-        raw = values.get(parent)
-        chosen = json.loads(raw) if raw else None
+        chosen = values.get(parent)
         targets = [] if chosen is None else [chosen] if isinstance(chosen, str) else chosen
         if task_id not in targets:
             return True

@@ -44,6 +44,7 @@ class TryRequest:
     value_max_bytes: int
     sensor: bool = False  # poke once (true: done) instead of running
     source_dir: str = ""  # the jobs folder: helper modules next to the job file import from it
+    map_index: int = -1  # >= 0: run only this item of an expanded task
 
 
 def run_try(request: TryRequest) -> None:
@@ -96,11 +97,15 @@ def execute(request: TryRequest, log: logging.Logger) -> Any:
     ctx = _context(request)
     log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
     task_type = get_task_type(spec.kind)
-    if spec.config.get("expand"):  # mapped: once per item, in this try; the value is the list
-        value = [
-            task_type.run(spec.config, replace(ctx, map_index=index), inputs)  # type: ignore[union-attr]
-            for index, inputs in enumerate(expand_inputs(spec, request.upstream_values))
-        ]
+    if spec.config.get("expand"):  # one item of an expanded task (each item is a task run)
+        items = expand_inputs(spec, request.upstream_values)
+        index = max(request.map_index, 0)
+        if index >= len(items):
+            raise InvalidInputError(
+                f"item {index} of task '{spec.task_id}' no longer exists: its upstream list "
+                f"has {len(items)} items now"
+            )
+        value = task_type.run(spec.config, replace(ctx, map_index=index), items[index])  # type: ignore[union-attr]
     else:
         inputs = task_inputs(spec, request.upstream_values)
         value = task_type.run(spec.config, ctx, inputs)  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from brickyard.adapters.local_executor.child import TryRequest, run_try
 from brickyard.domain.errors import InvalidInputError
-from brickyard.domain.job_runs import RunInfo, TaskRunInfo
+from brickyard.domain.job_runs import RunInfo, TaskRunInfo, grouped_values
 from brickyard.domain.jobs import TaskSpec, TaskState
 from brickyard.jobs.runtime import branch_targets
 from brickyard.jobs.task_types import get_task_type, is_sensor
@@ -205,7 +205,7 @@ class LocalExecutor:
     # -- helpers --------------------------------------------------------------------------
     def _launch(self, task_run: TaskRunInfo, run: RunInfo) -> None:
         task = run.spec.task(task_run.task_id)
-        log_path = self.log_path(run, task_run.task_id, task_run.try_number)
+        log_path = self.log_path(run, task_run.label, task_run.try_number)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         result_path = log_path.with_suffix(".result.json")
         result_path.unlink(missing_ok=True)
@@ -226,6 +226,7 @@ class LocalExecutor:
             value_max_bytes=self.settings.value_max_bytes,
             sensor=sensor,
             source_dir=str(Path(run.spec.file).parent),
+            map_index=task_run.map_index,
         )
         process = self._context.Process(
             target=run_try, args=(request,), daemon=False, name=f"{_WORKER_NAME}-{task_run.id}"
@@ -257,15 +258,12 @@ class LocalExecutor:
         return self.settings.logs_dir / run.job_name / str(run.id) / task_id / f"{try_number}.log"
 
     def _upstream_values(self, task: TaskSpec, run_id: int) -> dict[str, Any]:
-        """The task values of the task's upstream tasks (what its parameters may receive)."""
+        """The task values of the task's upstream tasks (what its parameters may receive);
+        an expanded task's value is the list of its items' values."""
         if not task.upstream:
             return {}
-        wanted = set(task.upstream)
-        return {
-            t.task_id: json.loads(t.value_json) if t.value_json else None
-            for t in self.store.task_runs(run_id)
-            if t.task_id in wanted
-        }
+        values = grouped_values(self.store.task_runs(run_id))
+        return {task_id: values.get(task_id) for task_id in task.upstream}
 
     def _finish(self, running: _Running, outcome: TryOutcome) -> None:
         task_run, task = running.task_run, running.task
@@ -324,7 +322,7 @@ class LocalExecutor:
 
 def outcome_on_disk(logs_dir: Path, run: RunInfo, task_run: TaskRunInfo) -> TryOutcome | None:
     """What a try wrote before its worker was lost (None: nothing, or not readable)."""
-    log = logs_dir / run.job_name / str(run.id) / task_run.task_id / f"{task_run.try_number}.log"
+    log = logs_dir / run.job_name / str(run.id) / task_run.label / f"{task_run.try_number}.log"
     try:
         result = json.loads(log.with_suffix(".result.json").read_text())
     except (OSError, ValueError):

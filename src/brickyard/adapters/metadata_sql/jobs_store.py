@@ -325,7 +325,9 @@ class SqlJobStore:
     def task_runs(self, run_id: int) -> list[TaskRunInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(task_runs).where(task_runs.c.run_id == run_id).order_by(task_runs.c.id)
+                select(task_runs)
+                .where(task_runs.c.run_id == run_id)
+                .order_by(task_runs.c.id, task_runs.c.map_index)
             )
             return [_task_run(r._mapping) for r in rows]
 
@@ -436,6 +438,35 @@ class SqlJobStore:
             )
         return True
 
+    def expand_task_run(self, task_run_id: int, items: int, max_tries: int) -> bool:
+        """Replace a pending expanded task by its ``items`` queued item task runs, at once."""
+        with Transaction(self.engine) as conn:
+            row = conn.execute(
+                select(task_runs.c.run_id, task_runs.c.task_id).where(
+                    task_runs.c.id == task_run_id,
+                    task_runs.c.state == TaskState.PENDING.value,
+                    task_runs.c.map_index == -1,
+                )
+            ).first()
+            if row is None:
+                return False  # decided already (another scheduler, or canceled)
+            conn.execute(delete(task_runs).where(task_runs.c.id == task_run_id))
+            conn.execute(
+                insert(task_runs),
+                [
+                    {
+                        "run_id": row.run_id,
+                        "task_id": row.task_id,
+                        "map_index": index,
+                        "state": TaskState.QUEUED.value,
+                        "try_number": 0,
+                        "max_tries": max_tries,
+                    }
+                    for index in range(items)
+                ],
+            )
+        return True
+
     def first_try_start(self, task_run_id: int) -> int | None:
         """When the task run's first try started (a sensor's timeout counts from there)."""
         with self.engine.connect() as conn:
@@ -542,4 +573,5 @@ def _task_run(row: RowMapping) -> TaskRunInfo:
         heartbeat_at=row["heartbeat_at"],
         value_json=row["value"],
         error=row["error"],
+        map_index=int(row["map_index"]),
     )

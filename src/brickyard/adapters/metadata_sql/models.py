@@ -143,6 +143,8 @@ task_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, ForeignKey("job_runs.id", ondelete="CASCADE"), nullable=False),
     Column("task_id", String(255), nullable=False),
+    # -1: the task; 0..n-1: the items of an expanded (mapped) task, made when it can run
+    Column("map_index", Integer, nullable=False, server_default="-1"),
     Column("state", String(32), nullable=False),
     Column("try_number", Integer, nullable=False, server_default="0"),
     Column("max_tries", Integer, nullable=False),
@@ -153,7 +155,7 @@ task_runs = Table(
     Column("heartbeat_at", BigInteger),
     Column("value", Text),  # the task value, JSON
     Column("error", Text),
-    UniqueConstraint("run_id", "task_id", name="uq_task_runs_run_task"),
+    UniqueConstraint("run_id", "task_id", "map_index", name="uq_task_runs_run_task"),
 )
 
 task_tries = Table(

@@ -60,6 +60,7 @@ def upgrade() -> None:
             "run_id", sa.Integer, sa.ForeignKey("job_runs.id", ondelete="CASCADE"), nullable=False
         ),
         sa.Column("task_id", sa.String(255), nullable=False),
+        sa.Column("map_index", sa.Integer, nullable=False, server_default="-1"),
         sa.Column("state", sa.String(32), nullable=False),
         sa.Column("try_number", sa.Integer, nullable=False, server_default="0"),
         sa.Column("max_tries", sa.Integer, nullable=False),
@@ -70,7 +71,7 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", sa.BigInteger),
         sa.Column("value", sa.Text),
         sa.Column("error", sa.Text),
-        sa.UniqueConstraint("run_id", "task_id", name="uq_task_runs_run_task"),
+        sa.UniqueConstraint("run_id", "task_id", "map_index", name="uq_task_runs_run_task"),
     )
     op.create_index("ix_task_runs_state", "task_runs", ["state"])
     op.create_table(
