@@ -229,3 +229,26 @@ def test_repair_reruns_the_failed_task_once_the_job_is_fixed(tmp_path: Path) -> 
     assert tasks["first"]["tries"] == 1  # kept: not run again
     assert tasks["second"]["tries"] == 2
     assert tasks["third"]["value"] == "20"
+
+
+def test_jobs_show_gives_the_next_run_time(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert brickyard(home, "init").returncode == 0
+    (home / "jobs" / "nightly.py").write_text(
+        textwrap.dedent(
+            """
+            from brickyard import job, task
+
+            @job(schedule="0 3 * * *", start_date="2099-01-01", timezone="Europe/Berlin")
+            def nightly():
+                @task
+                def t() -> int:
+                    return 1
+
+                t()
+            """
+        )
+    )
+    shown = json.loads(brickyard(home, "jobs", "show", "nightly", "--format", "json").stdout)
+    assert shown["next_run"] == "2099-01-02 02:00:00 UTC"  # 03:00 in Berlin, a day after start
+    assert shown["edges"] == []

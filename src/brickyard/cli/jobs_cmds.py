@@ -60,6 +60,7 @@ def show_job(name: str, home: HomeOption = None, fmt: FormatOption = OutputForma
     with open_workspace(home) as ws:
         ws.jobs.reload()
         job = ws.jobs.job(name)
+        next_run = ws.jobs.next_run_time(name)
     spec = job.spec
     info = {
         "job_id": job.id,
@@ -71,6 +72,7 @@ def show_job(name: str, home: HomeOption = None, fmt: FormatOption = OutputForma
         "catchup": spec.catchup,
         "max_active_runs": spec.max_active_runs,
         "paused": job.paused,
+        "next_run": "paused" if job.paused and next_run else ms_to_text(next_run),
         "params": dict(spec.params),
         "tags": list(spec.tags),
         "edges": [f"{u} >> {t.task_id}" for t in spec.tasks for u in t.upstream],

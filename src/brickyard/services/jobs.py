@@ -99,6 +99,31 @@ class JobsService:
             raise NotFoundError(f"job '{name}' does not exist{hint}")
         return found
 
+    def next_run_time(self, name: str) -> int | None:
+        """When the job's next scheduled run is due (epoch ms; None: manual or no more runs)."""
+        from datetime import UTC, datetime
+
+        from brickyard.domain.schedules import (
+            next_due_time,
+            parse_local_datetime,
+            parse_schedule,
+        )
+
+        job = self.job(name)
+        spec = job.spec
+        if not spec.schedule:
+            return None
+        start = parse_local_datetime(spec.start_date, spec.timezone) if spec.start_date else None
+        last = self.store.last_logical_date(job.id)
+        due = next_due_time(
+            parse_schedule(spec.schedule, spec.timezone),
+            start,
+            datetime.fromtimestamp(last / 1000, UTC) if last is not None else None,
+            datetime.fromtimestamp(self.clock.now_ms() / 1000, UTC),
+            spec.catchup,
+        )
+        return None if due is None else int(due.timestamp() * 1000)
+
     def set_paused(self, name: str, paused: bool) -> JobInfo:
         self.job(name)
         self.store.set_paused(name, paused, self.clock.now_ms())
