@@ -339,25 +339,26 @@ def _drive(ws: Workspace, run_id: int, fmt: OutputFormat) -> RunInfo:
             )
         return view
 
+    def finished() -> bool:
+        return ws.jobs.run(run_id).state.finished
+
     try:
         if fmt == OutputFormat.json:
-            runner.run_until(lambda: ws.jobs.run(run_id).state.finished)
+            runner.run_until(finished)
         else:
             with Live(table(), console=err_console, refresh_per_second=8) as live:
-                runner.run_until(
-                    lambda: _refresh(live, table) and ws.jobs.run(run_id).state.finished
-                )
+
+                def shown_and_finished() -> bool:
+                    live.update(table())  # the task states as they are now
+                    return finished()
+
+                runner.run_until(shown_and_finished)
                 live.update(table())
     finally:
         runner.stop()
     run = ws.jobs.run(run_id)
     emit_object(_run_row(run), fmt)
     return run
-
-
-def _refresh(live: object, make: object) -> bool:
-    live.update(make())  # type: ignore[attr-defined,operator]
-    return True
 
 
 def _params(pairs: list[str]) -> dict[str, str]:

@@ -7,12 +7,14 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brickyard.domain.errors import ConcurrentWriteError, InvalidInputError, NotFoundError
 from brickyard.domain.job_runs import JobInfo, LoadError, NewTaskRun, RunInfo, TaskRunInfo, TryInfo
 from brickyard.domain.jobs import FAILED_TASK_STATES, RunState, TaskState, check_transition
+from brickyard.domain.schedules import next_due_time, parse_local_datetime, parse_schedule
 
 if TYPE_CHECKING:
     from brickyard.adapters.metadata_sql.jobs_store import SqlJobStore
@@ -101,14 +103,6 @@ class JobsService:
 
     def next_run_time(self, name: str) -> int | None:
         """When the job's next scheduled run is due (epoch ms; None: manual or no more runs)."""
-        from datetime import UTC, datetime
-
-        from brickyard.domain.schedules import (
-            next_due_time,
-            parse_local_datetime,
-            parse_schedule,
-        )
-
         job = self.job(name)
         spec = job.spec
         if not spec.schedule:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from brickyard.adapters.duckdb_engine.spark_names import spark_name
+
 
 def spark_semantics(expression: exp.Expr) -> exp.Expr:
     """Rewrite what DuckDB would type differently from Spark.
@@ -132,21 +134,5 @@ def _name_projections(expression: exp.Expr) -> None:
         if isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
             named.append(projection)
             continue
-        named.append(exp.alias_(projection, spark_column_name(projection), quoted=True))
+        named.append(exp.alias_(projection, spark_name(projection), quoted=True))
     select.set("expressions", named)
-
-
-def spark_column_name(node: exp.Expr) -> str:
-    shown = node.copy()
-    for literal in list(shown.find_all(exp.Literal)):
-        if literal.is_string:  # Spark shows upper('a') as upper(a)
-            literal.replace(exp.var(literal.name))
-    for null in list(shown.find_all(exp.Null)):
-        null.replace(exp.var("NULL"))
-    for star in list(shown.find_all(exp.Star)):
-        if isinstance(star.parent, exp.Count):
-            star.replace(exp.Literal.number(1))
-    text = shown.sql(dialect="spark", normalize_functions="lower").replace(
-        "(distinct ", "(DISTINCT "
-    )
-    return f"({text})" if isinstance(node, exp.Binary) else text

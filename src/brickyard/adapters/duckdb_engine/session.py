@@ -287,13 +287,9 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
 
     @property
     def time_zone(self) -> str:
+        """The session time zone (``spark.sql.session.timeZone``), which DuckDB runs in."""
         return str(self._conn.sql("SELECT current_setting('TimeZone')").fetchall()[0][0])
 
-    @classmethod
-    def _to_row(cls, columns: list[str], values: Any) -> Row:
-        row = tuple.__new__(Row, [cls._to_value(v) for v in values])
-        row.__fields__ = columns
-        return row
 
 
 def _without_hugeints(relation: Any, text: str) -> str | None:

@@ -53,7 +53,9 @@ def spark_name(expression: exp.Expr) -> str:
     for node in list(shown.find_all(*_WRAPPED)):
         if not isinstance(node.parent, exp.Paren):
             node.replace(exp.Paren(this=node.copy()))
-    if isinstance(shown, exp.Paren) and not isinstance(expression, _WRAPPED):
+    if isinstance(shown, _WRAPPED):  # the root has no parent to be replaced in
+        shown = exp.Paren(this=shown)
+    elif isinstance(shown, exp.Paren) and not isinstance(expression, _WRAPPED):
         shown = shown.this
     return shown.sql(dialect="spark", normalize_functions="lower").replace(
         "(distinct ", "(DISTINCT "

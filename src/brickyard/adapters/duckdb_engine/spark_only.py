@@ -26,8 +26,7 @@ class RuntimeConfig:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         if key == _TIMEZONE:
-            rows = self._session._conn.sql("SELECT current_setting('TimeZone')").fetchall()
-            return str(rows[0][0])
+            return str(self._session.time_zone)
         return self._values.get(key, default)
 
     def set(self, key: str, value: Any) -> None:
