@@ -24,6 +24,7 @@ from brickyard.domain.errors import (
 if TYPE_CHECKING:
     from brickyard.compute import spark
     from brickyard.jobs import job, task
+    from brickyard.ml.client import mlflow
     from brickyard.services.table import Table
     from brickyard.workspace import Workspace, connect
 
@@ -45,6 +46,7 @@ __all__ = [
     "__version__",
     "connect",
     "job",
+    "mlflow",
     "spark",
     "task",
 ]
@@ -58,6 +60,7 @@ _LAZY = {
     "spark": "brickyard.compute",
     "job": "brickyard.jobs",
     "task": "brickyard.jobs",
+    "mlflow": "brickyard.ml.client",
 }
 
 

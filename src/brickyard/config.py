@@ -45,10 +45,11 @@ DEFAULTS: dict[str, Any] = {
         "load_timeout_s": 30,
     },
     "logs": {"dir": "logs"},
+    "ml": {"backend_store": "", "artifact_root": "", "serving": {}},
 }
 
 # Tables whose keys are free-form (not known in advance).
-_OPEN_TABLES = {("storage", "options")}
+_OPEN_TABLES = {("storage", "options"), ("ml", "serving")}
 
 CONFIG_TEMPLATE = """\
 # Brickyard workspace configuration. Every key can be overridden by an env var named after
@@ -106,6 +107,18 @@ load_timeout_s = 30
 
 [logs]
 dir = "logs"
+
+[ml]
+# MLflow's tracking and registry store. Empty: SQLite file mlflow.db in this home, or schema
+# "mlflow" of the metadata database when metadata.url is PostgreSQL. Or any MLflow store URI.
+backend_store = ""
+# Where run artifacts and models go. Empty: the artifacts folder of this home, or
+# <warehouse>/_artifacts when the warehouse is on S3. Or a folder, file:// or s3:// URI.
+artifact_root = ""
+
+[ml.serving]
+# Serving endpoints started by `brickyard up`: name = "models:/NAME@alias" (or /VERSION).
+# demo = "models:/demo_model@champion"
 """
 
 
@@ -162,6 +175,36 @@ class Config:
         return bool(self.get("server.auth"))
 
     @property
+    def ml_backend_store(self) -> str:
+        """MLflow's store URI (``[ml] backend_store``, by default beside the metadata)."""
+        value = str(self.get("ml.backend_store"))
+        if value:
+            return value if "://" in value else _sqlite_url(self.home / value)
+        metadata = self.metadata_url
+        if metadata.startswith("postgresql"):
+            from sqlalchemy.engine import make_url
+
+            # MLflow's own tables (and its Alembic version table) in schema "mlflow".
+            url = make_url(metadata).update_query_dict({"options": "-csearch_path=mlflow"})
+            return url.render_as_string(hide_password=False)
+        return _sqlite_url(self.home / "mlflow.db")
+
+    @property
+    def ml_artifact_root(self) -> str:
+        """Where MLflow artifacts go (``[ml] artifact_root``), as a URI."""
+        value = str(self.get("ml.artifact_root"))
+        if value:
+            return value.rstrip("/") if "://" in value else (self.home / value).resolve().as_uri()
+        if "://" in self.warehouse:
+            return f"{self.warehouse}/_artifacts"
+        return (self.home / "artifacts").resolve().as_uri()
+
+    @property
+    def ml_serving(self) -> dict[str, str]:
+        """Serving endpoints from ``[ml.serving]``: name -> model URI."""
+        return {str(k): str(v) for k, v in self.get("ml.serving").items()}
+
+    @property
     def jobs_dir(self) -> Path:
         return self.home / str(self.get("jobs.dir"))
 
@@ -173,6 +216,14 @@ class Config:
         if "://" in value:
             return value.rstrip("/")
         return str((self.home / value).resolve())
+
+
+def _sqlite_url(path: Path) -> str:
+    from sqlalchemy.engine import URL
+
+    return URL.create("sqlite", database=str(path.resolve())).render_as_string(
+        hide_password=False
+    )
 
 
 def load_config(home: Path, environ: Mapping[str, str] | None = None) -> Config:

@@ -18,6 +18,7 @@ from brickyard.services.jobs import JobsService
 from brickyard.services.tokens import TokenService
 
 if TYPE_CHECKING:
+    from brickyard.adapters.mlflow_server import MlflowStores
     from brickyard.domain.job_runs import RunInfo, TaskRunInfo
     from brickyard.services.job_runner import JobRunner
 
@@ -107,6 +108,13 @@ class Workspace:
             )
 
     @property
+    def ml_stores(self) -> MlflowStores:
+        """Where this workspace's MLflow data lives (``[ml]`` in brickyard.toml)."""
+        from brickyard.adapters.mlflow_server import MlflowStores
+
+        return MlflowStores(self.config.ml_backend_store, self.config.ml_artifact_root)
+
+    @property
     def logs_dir(self) -> Path:
         return self._home_path(str(self.config.get("logs.dir")))
 
@@ -133,6 +141,9 @@ def connect(home: str | Path | None = None, demo: bool = False) -> Workspace:
     A missing or empty home is initialised exactly as ``brickyard init`` does.
     """
     config = init_home(Path(home) if home is not None else default_home())
+    from brickyard.ml.client import point_mlflow_at
+
+    point_mlflow_at(config)  # `import mlflow` after this tracks into the workspace
     workspace = Workspace(config)
     if demo:
         from brickyard.demo import seed_demo

@@ -36,6 +36,7 @@ def brickyard(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 class Server:
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(

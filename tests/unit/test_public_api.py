@@ -20,6 +20,7 @@ def test_exported_names_are_locked() -> None:
         "__version__",
         "connect",
         "job",
+        "mlflow",
         "spark",
         "task",
     ]

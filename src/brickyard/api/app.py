@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Response
 
 from brickyard import __version__
+from brickyard.adapters.mlflow_server import EmbeddedMlflow
 from brickyard.api.errors import install_error_handlers
 from brickyard.api.jobs import router as jobs_router
 from brickyard.api.security import AccessControl
@@ -17,12 +18,20 @@ from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
 
 
-def create_app(workspace: Workspace, auth: bool | None = None, run_jobs: bool = False) -> FastAPI:
+def create_app(
+    workspace: Workspace,
+    auth: bool | None = None,
+    run_jobs: bool = False,
+    preload_mlflow: bool = False,
+) -> FastAPI:
     """The server's app for ``workspace``; ``auth`` defaults to ``[server] auth``.
 
     With ``run_jobs`` the app runs the workspace's jobs (scheduler and executor) in a thread
-    while it serves, and reports healthy only once the jobs folder has been loaded.
+    while it serves, and reports healthy only once the jobs folder has been loaded. MLflow's
+    tracking server (API and UI) is mounted at ``/mlflow``; it loads on its first request, or
+    in a thread at start-up with ``preload_mlflow``.
     """
+    mlflow_app = EmbeddedMlflow(workspace.ml_stores)
     runner = (
         workspace.job_runner(schedule=True, execute=True, reload_jobs=True) if run_jobs else None
     )
@@ -31,6 +40,8 @@ def create_app(workspace: Workspace, auth: bool | None = None, run_jobs: bool = 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runner is not None:
             runner.start_thread()
+        if preload_mlflow:
+            mlflow_app.start()
         yield
         if runner is not None:
             runner.stop()
@@ -50,12 +61,18 @@ def create_app(workspace: Workspace, auth: bool | None = None, run_jobs: bool = 
         if runner is not None and not runner.ready.is_set():
             response.status_code = 503  # up, but the jobs folder is not loaded yet
             return {"status": "starting", "version": __version__}
-        return {"status": "ok", "version": __version__}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "mlflow": "ok" if mlflow_app.ready else "starting",
+        }
 
     app.include_router(unity_catalog_router)
     app.state.sql = SqlService(workspace.home)
     app.include_router(sql_router)
     app.include_router(jobs_router)
+    app.state.mlflow = mlflow_app
+    app.mount("/mlflow", mlflow_app)
     enabled = workspace.config.server_auth if auth is None else auth
     app.add_middleware(AccessControl, tokens=workspace.tokens, auth=enabled)
     return app

@@ -31,7 +31,7 @@ def serve(workspace: Workspace, host: str, port: int, run_jobs: bool = True) -> 
     """
     auth = workspace.config.server_auth
     check_bind(host, auth)
-    app = create_app(workspace, auth=auth, run_jobs=run_jobs)
+    app = create_app(workspace, auth=auth, run_jobs=run_jobs, preload_mlflow=True)
     # Everything imported so far lives as long as the process: keep it out of the cyclic GC's
     # full collections, which otherwise walk it on big responses (tens of ms each time).
     gc.collect()

@@ -118,6 +118,7 @@ class TryInfo:
     end_time: int | None = None
     error: str | None = None
     worker: str | None = None
+    mlflow_run_ids: tuple[str, ...] = ()  # the MLflow runs this try created
 
 
 @dataclass(frozen=True)

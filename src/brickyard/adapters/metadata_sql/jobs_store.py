@@ -404,10 +404,12 @@ class SqlJobStore:
         error: str | None = None,
         next_try_at: int | None = None,
         extra_try: bool = False,
+        mlflow_run_ids: Sequence[str] = (),
     ) -> bool:
         """End a running try: the task run's new state and the try's record, together.
 
         ``extra_try`` adds one allowed try: a sensor's poke does not use up its retries.
+        ``mlflow_run_ids`` links the MLflow runs the try created.
         """
         with Transaction(self.engine) as conn:
             result = conn.execute(
@@ -434,7 +436,12 @@ class SqlJobStore:
                     task_tries.c.task_run_id == task_run_id,
                     task_tries.c.try_number == try_number,
                 )
-                .values(state=new.value, end_time=now, error=error)
+                .values(
+                    state=new.value,
+                    end_time=now,
+                    error=error,
+                    mlflow_run_ids=json.dumps(list(mlflow_run_ids)) if mlflow_run_ids else None,
+                )
             )
         return True
 
@@ -511,6 +518,7 @@ class SqlJobStore:
                     end_time=r.end_time,
                     error=r.error,
                     worker=r.worker,
+                    mlflow_run_ids=tuple(json.loads(r.mlflow_run_ids or "[]")),
                 )
                 for r in conn.execute(query)
             ]

@@ -168,6 +168,19 @@ task_tries = Table(
     Column("end_time", BigInteger),
     Column("error", Text),
     Column("worker", String(255)),
+    Column("mlflow_run_ids", Text),  # JSON list: the MLflow runs the try created
+)
+
+serving_endpoints = Table(
+    "serving_endpoints",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("entity_name", String(255), nullable=False),  # a registered model
+    Column("entity_version", String(64)),  # a fixed version, or
+    Column("alias", String(255)),  # an alias, followed as it moves
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
 )
 
 Index("ix_job_runs_job_state", job_runs.c.job_id, job_runs.c.state)
