@@ -13,7 +13,9 @@ from rich.markup import escape
 from brickyard.cli.catalog_cmds import catalog_app, schema_app
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
 from brickyard.cli.jobs_cmds import jobs_app, logs, runs_app
+from brickyard.cli.models_cmds import models_app
 from brickyard.cli.output import OutputFormat, emit, err_console, say
+from brickyard.cli.serve_cmd import serve as serve_command
 from brickyard.cli.sql_cmd import sql as sql_command
 from brickyard.cli.table_cmds import table_app
 from brickyard.cli.tokens_cmds import tokens_app
@@ -33,6 +35,8 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(runs_app, name="runs")
 app.command(name="sql")(sql_command)
 app.command(name="logs")(logs)
+app.add_typer(models_app, name="models")
+app.command(name="serve")(serve_command)
 
 _debug = False
 
