@@ -60,6 +60,7 @@ class Workspace:
         """This workspace's jobs loop: the scheduler (creating scheduled runs when
         ``schedule``), the executor (when ``execute``), reloading changed job files."""
         from brickyard.adapters.local_executor.executor import ExecutorSettings, LocalExecutor
+        from brickyard.ml.client import client_environment
         from brickyard.services.job_runner import JobRunner
         from brickyard.services.scheduler import Scheduler
 
@@ -69,6 +70,7 @@ class Workspace:
             slots=int(slots or self.config.get("jobs.slots")),
             memory_mb=int(self.config.get("jobs.task_memory_mb")),
             value_max_bytes=int(self.config.get("jobs.task_value_max_bytes")),
+            ml_env=client_environment(self.config),
         )
         scheduler = Scheduler(
             self.job_store,

@@ -53,7 +53,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from brickyard.domain.errors import InvalidInputError, NotFoundError
-from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo
+from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo, TryInfo
 from brickyard.domain.jobs import JobSpec, RunState, TaskSpec, TaskState, TriggerRule
 from brickyard.domain.schedules import PRESETS, parse_cron
 from brickyard.services.jobs import JobsService, TaskOutput
@@ -327,7 +327,23 @@ def _run(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo] | None
     }
     if task_runs is not None:
         body["tasks"] = [_task_run(run.spec, t) for t in task_runs]
+        _link_mlflow_runs(body["tasks"], task_runs, service.tries(run.id))
     return body
+
+
+def _link_mlflow_runs(
+    tasks: list[dict[str, Any]], task_runs: list[TaskRunInfo], tries: list[TryInfo]
+) -> None:
+    """Each task's MLflow runs (of all its tries, oldest first), with their UI links."""
+    by_task_run: dict[int, list[str]] = {}
+    for attempt in tries:
+        by_task_run.setdefault(attempt.task_run_id, []).extend(attempt.mlflow_run_ids)
+    for task, task_run in zip(tasks, task_runs, strict=True):
+        ids = by_task_run.get(task_run.id, [])
+        if ids:
+            task["mlflow_runs"] = [
+                {"run_id": run_id, "url": f"/mlflow/#/runs/{run_id}"} for run_id in ids
+            ]
 
 
 def _task_run(spec: JobSpec, task_run: TaskRunInfo) -> dict[str, Any]:

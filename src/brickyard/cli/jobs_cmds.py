@@ -225,6 +225,7 @@ def show_run(run_id: int, home: HomeOption = None, fmt: FormatOption = OutputFor
                         "state": t.state.value,
                         "duration_s": _duration(t.start_time, t.end_time),
                         "error": t.error,
+                        "mlflow_runs": list(t.mlflow_run_ids),
                     }
                     for t in tries
                 ],
@@ -239,6 +240,14 @@ def show_run(run_id: int, home: HomeOption = None, fmt: FormatOption = OutputFor
         f"Tasks of run {run_id}",
         ["task", "state", "tries", "duration_s", "value"],
     )
+    linked = [(t, run_id) for t in tries for run_id in t.mlflow_run_ids]
+    if linked:
+        emit(
+            [{"task": t.task_id, "try": t.try_number, "mlflow_run": r} for t, r in linked],
+            fmt,
+            f"MLflow runs of run {run_id} (UI: /mlflow/#/runs/<id>)",
+            ["task", "try", "mlflow_run"],
+        )
     for task_run in task_runs:
         if task_run.error:
             err_console.print(f"[bold red]{task_run.label}[/] (try {task_run.try_number}):")

@@ -17,6 +17,7 @@ TAGS = {
     "brickyard.task": "BRICKYARD_TASK",
     "brickyard.try": "BRICKYARD_TRY",
     "brickyard.logical_date": "BRICKYARD_LOGICAL_DATE",
+    "brickyard.map_index": "BRICKYARD_MAP_INDEX",  # one item of an expanded task
 }
 
 

@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from brickyard.adapters.spark_sql.references import catalog_references
 from brickyard.domain.names import TableRef
+from brickyard.ml.lineage import record_table_read
 
 if TYPE_CHECKING:
     import duckdb
@@ -32,6 +33,7 @@ class SnapshotViews:
         self.catalog = catalog
         self._made: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
         self._names: set[str] = set()
+        self._version_of: dict[str, int] = {}  # view name -> the table version it shows
 
     @property
     def storage(self) -> DeltaStorage:
@@ -47,9 +49,11 @@ class SnapshotViews:
         lives) and, for the latest version, a read of the Delta log's new entries only.
         """
         location = self.catalog.table_location(ref)
-        return self.view_of_location(
+        made = self.view_of_location(
             location, f"{ref.catalog}__{ref.schema}__{ref.name}", version, timestamp
         )
+        record_table_read(ref.full_name, self._version_of[made[0]])
+        return made
 
     def view_of_location(
         self,
@@ -71,6 +75,7 @@ class SnapshotViews:
                 name = f"{name}_{len(self._names)}"
             self._create(name, location, snapshot)
             self._names.add(name)
+            self._version_of[name] = snapshot.version
             self._made[key] = (name, {f.name: _spark_type(f.type) for f in snapshot.schema})
         return self._made[key]
 

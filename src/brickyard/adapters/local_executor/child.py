@@ -17,7 +17,7 @@ import os
 import resource
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class TryRequest:
     sensor: bool = False  # poke once (true: done) instead of running
     source_dir: str = ""  # the jobs folder: helper modules next to the job file import from it
     map_index: int = -1  # >= 0: run only this item of an expanded task
+    ml_env: dict[str, str] = field(default_factory=dict)  # points mlflow at the workspace
 
 
 def run_try(request: TryRequest) -> None:
@@ -61,6 +62,7 @@ def run_try(request: TryRequest) -> None:
     os.environ["BRICKYARD_RUN_ID"] = str(request.run_id)
     os.environ["BRICKYARD_TASK"] = request.task.task_id
     os.environ["BRICKYARD_TRY"] = str(request.try_number)
+    _point_mlflow_at_workspace(request)
     try:
         poked = poke(request, log) if request.sensor else None
         value = None if request.sensor else execute(request, log)
@@ -81,9 +83,42 @@ def run_try(request: TryRequest) -> None:
         outcome = _failure(f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", transient)
     if not outcome["ok"]:
         log.error("%s", outcome["error"])
+    outcome["mlflow_runs"] = _finish_mlflow_runs(bool(outcome["ok"]), log)
     _flush()
     Path(request.result_path).write_text(json.dumps(outcome, default=str))
     os._exit(0)  # no atexit handlers of the parent's modules in a forked child
+
+
+def _point_mlflow_at_workspace(request: TryRequest) -> None:
+    """mlflow, if the task imports it, tracks into the workspace, experiment /jobs/<job>;
+    its runs are tagged with this try (brickyard.ml.run_context) and linked when it ends."""
+    from datetime import UTC, datetime
+
+    os.environ.update(request.ml_env)
+    os.environ["MLFLOW_EXPERIMENT_NAME"] = f"/jobs/{request.job_name}"
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    os.environ.pop("MLFLOW_RUN_ID", None)
+    if request.logical_date_ms is not None:
+        moment = datetime.fromtimestamp(request.logical_date_ms / 1000, UTC)
+        os.environ["BRICKYARD_LOGICAL_DATE"] = moment.isoformat()
+    if request.map_index >= 0:
+        os.environ["BRICKYARD_MAP_INDEX"] = str(request.map_index)
+    uri = request.ml_env.get("MLFLOW_TRACKING_URI", "")
+    if uri.startswith("sqlite:///"):
+        from pathlib import Path
+
+        from brickyard.adapters.mlflow_server import tune_sqlite
+
+        tune_sqlite(Path(uri.removeprefix("sqlite:///")))
+
+
+def _finish_mlflow_runs(succeeded: bool, log: logging.Logger) -> list[str]:
+    from brickyard.ml.task_runs import finish_try_runs
+
+    runs = finish_try_runs(succeeded)
+    if runs:
+        log.info("MLflow runs of this try: %s", ", ".join(runs))
+    return runs
 
 
 def execute(request: TryRequest, log: logging.Logger) -> Any:

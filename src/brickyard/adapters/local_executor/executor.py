@@ -16,7 +16,7 @@ import signal
 import socket
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import spawn
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +80,7 @@ class TryOutcome:
     error: str | None = None
     poked: bool | None = None  # a sensor's answer
     timed_out: bool = False
+    mlflow_runs: tuple[str, ...] = ()  # the MLflow runs the try created
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class ExecutorSettings:
     slots: int = 8
     memory_mb: int = 4096
     value_max_bytes: int = 65536
+    ml_env: dict[str, str] = field(default_factory=dict)  # the mlflow client's environment
 
 
 class LocalExecutor:
@@ -227,6 +229,7 @@ class LocalExecutor:
             sensor=sensor,
             source_dir=str(Path(run.spec.file).parent),
             map_index=task_run.map_index,
+            ml_env=self.settings.ml_env,
         )
         process = self._context.Process(
             target=run_try, args=(request,), daemon=False, name=f"{_WORKER_NAME}-{task_run.id}"
@@ -284,7 +287,14 @@ class LocalExecutor:
         else:
             new = TaskState.TIMED_OUT if outcome.timed_out else TaskState.FAILED
         self.store.finish_try(
-            task_run.id, task_run.try_number, new, now, value_json, outcome.error, next_try
+            task_run.id,
+            task_run.try_number,
+            new,
+            now,
+            value_json,
+            outcome.error,
+            next_try,
+            mlflow_run_ids=outcome.mlflow_runs,
         )
 
     def _reschedule(self, running: _Running, now: int) -> None:
@@ -342,9 +352,10 @@ def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
             else f"exit code {exitcode}"
         )
         return TryOutcome(False, error=f"the task's process died before it finished ({how})")
+    runs = tuple(str(r) for r in result.get("mlflow_runs") or ())
     if result.get("ok"):
-        return TryOutcome(True, result.get("value"), poked=result.get("poked"))
-    return TryOutcome(False, error=str(result.get("error") or "the task failed"))
+        return TryOutcome(True, result.get("value"), poked=result.get("poked"), mlflow_runs=runs)
+    return TryOutcome(False, error=str(result.get("error") or "the task failed"), mlflow_runs=runs)
 
 
 def _timed_out(task: TaskSpec) -> TryOutcome:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from brickyard.adapters.duckdb_engine.snapshots import path_of
 from brickyard.adapters.spark_engine.types import spark_schema
+from brickyard.ml.lineage import record_table_read
 
 if TYPE_CHECKING:
     from brickyard.adapters.delta_storage import DeltaStorage
@@ -50,6 +51,7 @@ class SnapshotFrames:
             name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__{table_id}__v{snapshot.version}"
             self.frame_of_location(location, snapshot.version).createOrReplaceTempView(name)
             self._views[key] = name
+        record_table_read(ref.full_name, snapshot.version)
         return self._views[key]
 
     def frame(

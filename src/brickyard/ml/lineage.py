@@ -1,0 +1,61 @@
+"""Which catalog tables (and versions) this process read, for MLflow dataset inputs.
+
+Both engines report every table version a query resolves (``record_table_read``). When an
+MLflow run is active in the process the read is logged to it at once; a job task's runs get
+all the reads of their try when the try ends (``log_reads``). MLflow is never imported
+here: a process that does not use it pays a dict update per table resolved.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+_log = logging.getLogger(__name__)
+
+_READS: dict[str, int] = {}  # table full name -> the latest version read
+_LOGGED: set[tuple[str, str, int]] = set()  # (MLflow run id, table, version) already logged
+
+
+def record_table_read(table: str, version: int) -> None:
+    _READS[table] = version
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is None:
+        return
+    try:
+        run = mlflow.active_run()
+        if run is not None:
+            log_reads(run.info.run_id)
+    except Exception:  # lineage must never fail a query
+        _log.warning("could not log table %s v%d to MLflow", table, version, exc_info=True)
+
+
+def tables_read() -> dict[str, int]:
+    return dict(_READS)
+
+
+def log_reads(run_id: str) -> None:
+    """Log every table read so far to MLflow run ``run_id`` as a dataset input (once each)."""
+    new = [(t, v) for t, v in _READS.items() if (run_id, t, v) not in _LOGGED]
+    if not new:
+        return
+    from mlflow import MlflowClient
+
+    inputs = [_dataset_input(table, version) for table, version in new]
+    MlflowClient().log_inputs(run_id, datasets=inputs)
+    _LOGGED.update((run_id, t, v) for t, v in new)
+
+
+def _dataset_input(table: str, version: int) -> Any:
+    from mlflow.data.delta_dataset_source import DeltaDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.entities import InputTag
+    from mlflow.entities.dataset_input import DatasetInput
+
+    source = DeltaDatasetSource(delta_table_name=table, delta_table_version=version)
+    dataset = MetaDataset(source=source, name=table, digest=f"v{version}")  # type: ignore[abstract]
+    return DatasetInput(
+        dataset=dataset._to_mlflow_entity(),
+        tags=[InputTag(key="mlflow.data.context", value="brickyard.table_read")],
+    )

@@ -1,0 +1,62 @@
+"""The MLflow runs of a job task's try: found, ended and linked when the try ends.
+
+A try's process has ``MLFLOW_TRACKING_URI`` and ``MLFLOW_EXPERIMENT_NAME=/jobs/<job>`` set
+(no MLflow run yet: a task that never uses MLflow leaves no empty run). Runs it creates get
+the ``brickyard.*`` tags from the run-context plugin (``brickyard.ml.run_context``). When the
+task returns, the runs still open are ended (FAILED if the task failed), the tables the try
+read are logged to each as dataset inputs, and their ids go to the try's record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+# The tags that single out this try's runs (the job's name is implied by its run id).
+TRY_TAGS = {
+    "brickyard.job": "BRICKYARD_JOB",
+    "brickyard.run_id": "BRICKYARD_RUN_ID",
+    "brickyard.task": "BRICKYARD_TASK",
+    "brickyard.try": "BRICKYARD_TRY",
+    "brickyard.map_index": "BRICKYARD_MAP_INDEX",
+}
+
+_log = logging.getLogger(__name__)
+
+
+def finish_try_runs(succeeded: bool) -> list[str]:
+    """End and find the MLflow runs of this try; their ids (none if MLflow was not used)."""
+    if "mlflow" not in sys.modules:
+        return []
+    try:
+        return _finish(succeeded)
+    except Exception:  # the task's outcome stands even if MLflow is unreachable now
+        _log.warning("could not link the MLflow runs of this try", exc_info=True)
+        return []
+
+
+def _finish(succeeded: bool) -> list[str]:
+    import mlflow
+    from mlflow.entities import ViewType
+
+    from brickyard.ml.lineage import log_reads
+
+    status = "FINISHED" if succeeded else "FAILED"
+    while mlflow.active_run() is not None:
+        mlflow.end_run(status)
+    client = mlflow.MlflowClient()
+    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
+    if not experiments:
+        return []
+    clauses = [
+        f"tags.`{tag}` = '{os.environ[var]}'"
+        for tag, var in TRY_TAGS.items()
+        if tag != "brickyard.job" and os.environ.get(var)
+    ]
+    runs = client.search_runs(experiments, " and ".join(clauses), max_results=1000)
+    for run in runs:
+        if run.info.status == "RUNNING":  # made with the client API and never ended
+            client.set_terminated(run.info.run_id, status)
+        log_reads(run.info.run_id)
+    return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
