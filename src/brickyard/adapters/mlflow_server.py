@@ -102,12 +102,14 @@ def prepare_postgres(backend_uri: str) -> None:
         engine.dispose()
 
 
-def prepare(stores: MlflowStores) -> None:
-    """Get the store ready for MLflow clients of this process (server or not)."""
+def prepare(stores: MlflowStores, server: bool = False) -> None:
+    """Get the store ready for MLflow clients of this process; the ``server`` also makes
+    sure a Postgres store's schema exists (the metadata migrations create it beside
+    Brickyard's tables; a store elsewhere is created here)."""
     path = stores.sqlite_path
     if path is not None:
         tune_sqlite(path)
-    elif stores.backend_uri.startswith("postgresql"):
+    elif server and stores.backend_uri.startswith("postgresql"):
         prepare_postgres(stores.backend_uri)
     if stores.artifact_root.startswith("file://"):
         Path(stores.artifact_root.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
@@ -135,7 +137,7 @@ def create_tracking_app(stores: MlflowStores) -> ASGIApp:
 
     Not the static-prefix variable: mounting passes the prefix to Flask as SCRIPT_NAME.
     """
-    prepare(stores)
+    prepare(stores, server=True)
     os.environ.update(server_settings(stores))
     from mlflow.server import handlers
 

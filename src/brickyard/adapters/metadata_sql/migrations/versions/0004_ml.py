@@ -14,6 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # MLflow's own tables go to their own schema of the same database ([ml] backend_store).
+        op.execute('CREATE SCHEMA IF NOT EXISTS "mlflow"')
     with op.batch_alter_table("task_tries") as batch:
         # JSON list of the MLflow run ids created by the try (none when it used no MLflow).
         batch.add_column(sa.Column("mlflow_run_ids", sa.Text))
