@@ -3,6 +3,9 @@ try, with the tables it read as dataset inputs; a task that does not leaves no r
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -104,3 +107,28 @@ def test_a_task_using_mlflow_gets_a_tagged_run_linked_to_its_try(
     assert [r["run_id"] for r in by_key["train"]["mlflow_runs"]] == [failed_run, good_run]
     assert by_key["train"]["mlflow_runs"][1]["url"] == f"/mlflow/#/runs/{good_run}"
     assert "mlflow_runs" not in by_key["prep"]
+
+    # So does `brickyard runs show`.
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brickyard.cli.main",
+            "runs",
+            "show",
+            str(run.id),
+            "--home",
+            str(ws.home),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    tries_shown = {
+        (t["task"], t["try"]): t["mlflow_runs"] for t in json.loads(shown.stdout)["tries"]
+    }
+    assert tries_shown[("train", 2)] == [good_run]
+    assert tries_shown[("prep", 1)] == []
