@@ -1,0 +1,1 @@
+"""Jupyter notebooks with spark, display and dbutils ready; notebooks as job tasks."""
