@@ -64,6 +64,7 @@ class TaskRunInfo:
     worker: str | None = None
     heartbeat_at: int | None = None
     value_json: str | None = None  # the task value (its return value as JSON)
+    task_values_json: str | None = None  # values it set by key (taskValues.set), JSON
     error: str | None = None
     map_index: int = -1  # >= 0: one item of an expanded task
 

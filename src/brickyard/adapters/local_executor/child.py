@@ -46,6 +46,8 @@ class TryRequest:
     source_dir: str = ""  # the jobs folder: helper modules next to the job file import from it
     map_index: int = -1  # >= 0: run only this item of an expanded task
     ml_env: dict[str, str] = field(default_factory=dict)  # points mlflow at the workspace
+    # upstream task id -> the values it set by key (taskValues.set), beside its return value
+    upstream_set_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def run_try(request: TryRequest) -> None:
@@ -64,9 +66,12 @@ def run_try(request: TryRequest) -> None:
     os.environ["BRICKYARD_TRY"] = str(request.try_number)
     _point_mlflow_at_workspace(request)
     try:
-        poked = poke(request, log) if request.sensor else None
-        value = None if request.sensor else execute(request, log)
+        ctx = _context(request)
+        poked = poke(request, ctx, log) if request.sensor else None
+        value = None if request.sensor else execute(request, ctx, log)
         outcome = {"ok": True, "value": value, "poked": poked}
+        if ctx.task_values.set_values:
+            outcome["task_values"] = ctx.task_values.set_values
         text = json.dumps(outcome)
         if len(text.encode()) > request.value_max_bytes + 32:
             outcome = _failure(
@@ -121,7 +126,7 @@ def _finish_mlflow_runs(succeeded: bool, log: logging.Logger) -> list[str]:
     return runs
 
 
-def execute(request: TryRequest, log: logging.Logger) -> Any:
+def execute(request: TryRequest, ctx: Any, log: logging.Logger) -> Any:
     """Run the task through its task type; its value, checked to be JSON."""
     from dataclasses import replace
 
@@ -129,7 +134,6 @@ def execute(request: TryRequest, log: logging.Logger) -> Any:
     from brickyard.jobs.task_types import get_task_type
 
     spec = request.task
-    ctx = _context(request)
     log.info("%s: try %d of task %s", request.job_name, request.try_number, spec.task_id)
     task_type = get_task_type(spec.kind)
     if spec.config.get("expand"):  # one item of an expanded task (each item is a task run)
@@ -155,12 +159,12 @@ def execute(request: TryRequest, log: logging.Logger) -> Any:
     return value
 
 
-def poke(request: TryRequest, log: logging.Logger) -> bool:
+def poke(request: TryRequest, ctx: Any, log: logging.Logger) -> bool:
     """One poke of a sensor: whether its condition holds now."""
     from brickyard.jobs.task_types import get_task_type
 
     task_type = get_task_type(request.task.kind)
-    result = bool(task_type.poke(request.task.config, _context(request)))  # type: ignore[union-attr]
+    result = bool(task_type.poke(request.task.config, ctx))  # type: ignore[union-attr]
     log.info("poke %d of sensor %s: %s", request.try_number, request.task.task_id, result)
     return result
 
@@ -184,7 +188,10 @@ def _context(request: TryRequest) -> Any:
         params=dict(request.params),
         job_file=request.job_file,
         task_values=TaskValues(
-            {task: {"return_value": value} for task, value in request.upstream_values.items()}
+            {
+                task: {**request.upstream_set_values.get(task, {}), "return_value": value}
+                for task, value in request.upstream_values.items()
+            }
         ),
     )
 

@@ -81,6 +81,7 @@ class TryOutcome:
     poked: bool | None = None  # a sensor's answer
     timed_out: bool = False
     mlflow_runs: tuple[str, ...] = ()  # the MLflow runs the try created
+    task_values: dict[str, Any] | None = None  # values the task set by key
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ class LocalExecutor:
             logical_date_ms=run.logical_date,
             params=dict(run.params),
             upstream_values=self._upstream_values(task, run.id),
+            upstream_set_values=self._upstream_set_values(task, run.id),
             log_path=str(log_path),
             result_path=str(result_path),
             memory_mb=self.settings.memory_mb,
@@ -268,6 +270,16 @@ class LocalExecutor:
         values = grouped_values(self.store.task_runs(run_id))
         return {task_id: values.get(task_id) for task_id in task.upstream}
 
+    def _upstream_set_values(self, task: TaskSpec, run_id: int) -> dict[str, dict[str, Any]]:
+        """What the task's upstream tasks set with taskValues.set, by task."""
+        if not task.upstream:
+            return {}
+        return {
+            t.task_id: json.loads(t.task_values_json)
+            for t in self.store.task_runs(run_id)
+            if t.task_id in task.upstream and t.task_values_json and t.map_index < 0
+        }
+
     def _finish(self, running: _Running, outcome: TryOutcome) -> None:
         task_run, task = running.task_run, running.task
         now = self.clock.now_ms()
@@ -295,6 +307,7 @@ class LocalExecutor:
             outcome.error,
             next_try,
             mlflow_run_ids=outcome.mlflow_runs,
+            task_values_json=json.dumps(outcome.task_values) if outcome.task_values else None,
         )
 
     def _reschedule(self, running: _Running, now: int) -> None:
@@ -354,7 +367,13 @@ def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
         return TryOutcome(False, error=f"the task's process died before it finished ({how})")
     runs = tuple(str(r) for r in result.get("mlflow_runs") or ())
     if result.get("ok"):
-        return TryOutcome(True, result.get("value"), poked=result.get("poked"), mlflow_runs=runs)
+        return TryOutcome(
+            True,
+            result.get("value"),
+            poked=result.get("poked"),
+            mlflow_runs=runs,
+            task_values=result.get("task_values"),
+        )
     return TryOutcome(False, error=str(result.get("error") or "the task failed"), mlflow_runs=runs)
 
 

@@ -258,6 +258,7 @@ class SqlJobStore:
                             worker=None,
                             heartbeat_at=None,
                             value=None,
+                            task_values=None,
                             error=None,
                         )
                     )
@@ -405,6 +406,7 @@ class SqlJobStore:
         next_try_at: int | None = None,
         extra_try: bool = False,
         mlflow_run_ids: Sequence[str] = (),
+        task_values_json: str | None = None,
     ) -> bool:
         """End a running try: the task run's new state and the try's record, together.
 
@@ -423,6 +425,7 @@ class SqlJobStore:
                     state=new.value,
                     end_time=now,
                     value=value_json,
+                    task_values=task_values_json,
                     error=error,
                     next_try_at=next_try_at,
                     max_tries=task_runs.c.max_tries + (1 if extra_try else 0),
@@ -580,6 +583,7 @@ def _task_run(row: RowMapping) -> TaskRunInfo:
         worker=row["worker"],
         heartbeat_at=row["heartbeat_at"],
         value_json=row["value"],
+        task_values_json=row["task_values"],
         error=row["error"],
         map_index=int(row["map_index"]),
     )

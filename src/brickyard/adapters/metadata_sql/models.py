@@ -154,6 +154,7 @@ task_runs = Table(
     Column("worker", String(255)),
     Column("heartbeat_at", BigInteger),
     Column("value", Text),  # the task value, JSON
+    Column("task_values", Text),  # JSON object: values set with taskValues.set
     Column("error", Text),
     UniqueConstraint("run_id", "task_id", "map_index", name="uq_task_runs_run_task"),
 )

@@ -20,6 +20,9 @@ def upgrade() -> None:
     with op.batch_alter_table("task_tries") as batch:
         # JSON list of the MLflow run ids created by the try (none when it used no MLflow).
         batch.add_column(sa.Column("mlflow_run_ids", sa.Text))
+    with op.batch_alter_table("task_runs") as batch:
+        # JSON object: the values the task set (taskValues.set), beside its return value.
+        batch.add_column(sa.Column("task_values", sa.Text))
     op.create_table(
         "serving_endpoints",
         sa.Column("name", sa.String(255), primary_key=True),
@@ -34,5 +37,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("serving_endpoints")
+    with op.batch_alter_table("task_runs") as batch:
+        batch.drop_column("task_values")
     with op.batch_alter_table("task_tries") as batch:
         batch.drop_column("mlflow_run_ids")
