@@ -8,12 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Response
 
 from brickyard import __version__
+from brickyard.adapters.metadata_sql.serving_store import SqlServingStore
+from brickyard.adapters.mlflow_models import MlflowModels
 from brickyard.adapters.mlflow_server import EmbeddedMlflow
 from brickyard.api.errors import install_error_handlers
 from brickyard.api.jobs import router as jobs_router
 from brickyard.api.security import AccessControl
+from brickyard.api.serving import router as serving_router
 from brickyard.api.sql_statements import router as sql_router
 from brickyard.api.unity_catalog import router as unity_catalog_router
+from brickyard.services.serving import ServingService
 from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
 
@@ -29,9 +33,16 @@ def create_app(
     With ``run_jobs`` the app runs the workspace's jobs (scheduler and executor) in a thread
     while it serves, and reports healthy only once the jobs folder has been loaded. MLflow's
     tracking server (API and UI) is mounted at ``/mlflow``; it loads on its first request, or
-    in a thread at start-up with ``preload_mlflow``.
+    in a thread at start-up with ``preload_mlflow``, which also starts the serving endpoints
+    (else they start on the first serving request).
     """
     mlflow_app = EmbeddedMlflow(workspace.ml_stores)
+    serving = ServingService(
+        SqlServingStore(workspace.store.engine),
+        MlflowModels(workspace.ml_stores, store_ready=mlflow_app.load),
+        workspace.clock,
+        workspace.config.ml_serving,
+    )
     runner = (
         workspace.job_runner(schedule=True, execute=True, reload_jobs=True) if run_jobs else None
     )
@@ -42,7 +53,9 @@ def create_app(
             runner.start_thread()
         if preload_mlflow:
             mlflow_app.start()
+            serving.start()
         yield
+        serving.stop()
         if runner is not None:
             runner.stop()
 
@@ -73,6 +86,8 @@ def create_app(
     app.include_router(jobs_router)
     app.state.mlflow = mlflow_app
     app.mount("/mlflow", mlflow_app)
+    app.state.serving = serving
+    app.include_router(serving_router)
     enabled = workspace.config.server_auth if auth is None else auth
     app.add_middleware(AccessControl, tokens=workspace.tokens, auth=enabled)
     return app

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 
-def serve() -> None:
-    """Serve a model (being built)."""
-    raise SystemExit("brickyard serve is being built")
+import typer
+
+from brickyard.cli.common import HomeOption, open_workspace
+
+
+def serve(
+    model_uri: Annotated[
+        str,
+        typer.Argument(
+            help="models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH or a model folder."
+        ),
+    ],
+    port: Annotated[int, typer.Option("--port", help="Port (default 5000, as MLflow).")] = 5000,
+    host: Annotated[
+        str, typer.Option("--host", help="Bind address; anything but loopback is unauthenticated.")
+    ] = "127.0.0.1",
+    home: HomeOption = None,
+) -> None:
+    """Serve a model: POST /invocations (MLflow's scoring formats), GET /ping and /health."""
+    from brickyard.api.model_server import serve_model
+
+    with open_workspace(home) as ws:
+        serve_model(ws, model_uri, host, port)
