@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "logs": {"dir": "logs"},
     "ml": {"backend_store": "", "artifact_root": "", "serving": {}},
+    "notebooks": {"jupyter": False, "port": 8888},
 }
 
 # Tables whose keys are free-form (not known in advance).
@@ -119,6 +120,12 @@ artifact_root = ""
 [ml.serving]
 # Serving endpoints started by `brickyard up`: name = "models:/NAME@alias" (or /VERSION).
 # demo = "models:/demo_model@champion"
+
+[notebooks]
+# true: `brickyard up` also starts JupyterLab (127.0.0.1, with a token) on this port, its root
+# the notebooks folder of this home. Otherwise `brickyard notebook` starts it.
+jupyter = false
+port = 8888
 """
 
 
@@ -221,9 +228,7 @@ class Config:
 def _sqlite_url(path: Path) -> str:
     from sqlalchemy.engine import URL
 
-    return URL.create("sqlite", database=str(path.resolve())).render_as_string(
-        hide_password=False
-    )
+    return URL.create("sqlite", database=str(path.resolve())).render_as_string(hide_password=False)
 
 
 def load_config(home: Path, environ: Mapping[str, str] | None = None) -> Config:

@@ -219,3 +219,13 @@ def test_fifty_files_load_fast(tmp_path: Path) -> None:
     assert len(result.jobs) == 50
     assert result.errors == []
     assert elapsed < 2.0, elapsed
+
+
+def test_databricks_notebooks_beside_job_files_are_not_imported(tmp_path: Path) -> None:
+    write(tmp_path, "etl", GOOD.format(name="etl"))
+    (tmp_path / "explore.py").write_text(
+        "# Databricks notebook source\ndbutils.widgets.text('x', '1')\n"
+    )
+    result = load_jobs(tmp_path)
+    assert [j.name for j in result.jobs] == ["etl"]
+    assert result.errors == []

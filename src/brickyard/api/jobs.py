@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from brickyard.domain.errors import InvalidInputError, NotFoundError
@@ -403,7 +404,47 @@ def _output(service: JobsService, output: TaskOutput) -> dict[str, Any]:
         body["error"] = output.error
     if output.error_trace is not None:
         body["error_trace"] = output.error_trace
+    if notebook and _executed_notebook(output) is not None:
+        body["notebook_url"] = (
+            f"/api/2.2/jobs/runs/export?run_id={task['run_id']}&views_to_export=CODE&format=HTML"
+        )
     return body
+
+
+def _executed_notebook(output: TaskOutput) -> Path | None:
+    """The executed notebook the task's latest try kept beside its log, if any."""
+    if output.log_path is None:
+        return None
+    path = output.log_path.with_suffix(".ipynb")
+    return path if path.is_file() else None
+
+
+@router.get("/runs/export", response_model=None)
+def export_run(
+    request: Request, run_id: int, views_to_export: str = "CODE", format: str = "JSON"
+) -> dict[str, Any] | HTMLResponse:
+    """A notebook task run's executed notebook as HTML: Databricks' ``{"views": [...]}``, or
+    the page itself with ``format=HTML``."""
+    from brickyard.notebooks.runner import render_html
+
+    if run_id < TASK_RUN_ID_BASE:
+        raise InvalidInputError(
+            f"{run_id} is a job run's id: runs/export takes a notebook task's run_id (runs/get's "
+            "tasks[].run_id)"
+        )
+    if views_to_export.upper() not in ("CODE", "ALL"):
+        raise InvalidInputError("views_to_export must be CODE or ALL (dashboards do not exist)")
+    output = _service(request).task_output(run_id - TASK_RUN_ID_BASE, _logs_dir(request))
+    notebook = _executed_notebook(output)
+    if notebook is None:
+        raise NotFoundError(
+            f"task run {run_id} ({output.task_run.task_id}) has no executed notebook: it is not a "
+            "notebook task, or it has not run yet"
+        )
+    html = render_html(notebook)
+    if format.upper() == "HTML":
+        return HTMLResponse(html)
+    return {"views": [{"content": html, "name": notebook.stem, "type": "NOTEBOOK"}]}
 
 
 def _run_message(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo] | None) -> str:

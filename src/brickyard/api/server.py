@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+from pathlib import Path
 
 import uvicorn
 
@@ -37,6 +39,27 @@ def serve(workspace: Workspace, host: str, port: int, run_jobs: bool = True) -> 
     gc.collect()
     gc.freeze()
     print(
-        f"Brickyard serving {workspace.home} on http://{host}:{port} (API docs: /docs)", flush=True
+        f"Brickyard serving {workspace.home} on http://{host}:{port} (API docs: /docs, "
+        f"MLflow: /mlflow/)",
+        flush=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    jupyter = _start_notebooks(workspace)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        if jupyter is not None:
+            jupyter.terminate()
+            jupyter.wait(timeout=30)
+
+
+def _start_notebooks(workspace: Workspace) -> subprocess.Popen[bytes] | None:
+    """JupyterLab beside the server with ``[notebooks] jupyter = true``; else how to start it.
+    The Brickyard kernel is installed (or refreshed) either way."""
+    from brickyard.notebooks.jupyter import start_jupyter
+    from brickyard.notebooks.kernelspec import ensure_kernel
+
+    ensure_kernel()
+    if not workspace.config.get("notebooks.jupyter"):
+        print("Notebooks: `brickyard notebook` starts JupyterLab", flush=True)
+        return None
+    return start_jupyter(Path(workspace.home), int(workspace.config.get("notebooks.port")), True)

@@ -14,6 +14,7 @@ from brickyard.cli.catalog_cmds import catalog_app, schema_app
 from brickyard.cli.common import FormatOption, HomeOption, open_workspace
 from brickyard.cli.jobs_cmds import jobs_app, logs, runs_app
 from brickyard.cli.models_cmds import models_app
+from brickyard.cli.notebook_cmds import kernel_app, notebook_app
 from brickyard.cli.output import OutputFormat, emit, err_console, say
 from brickyard.cli.serve_cmd import serve as serve_command
 from brickyard.cli.sql_cmd import sql as sql_command
@@ -37,6 +38,8 @@ app.command(name="sql")(sql_command)
 app.command(name="logs")(logs)
 app.add_typer(models_app, name="models")
 app.command(name="serve")(serve_command)
+app.add_typer(notebook_app, name="notebook")
+app.add_typer(kernel_app, name="kernel")
 
 _debug = False
 

@@ -10,9 +10,10 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brickyard.domain.errors import BrickyardError, InvalidInputError
+from brickyard.domain.errors import BrickyardError, InvalidInputError, NotFoundError
 from brickyard.domain.names import parse_table_name
 
 if TYPE_CHECKING:
@@ -143,10 +144,60 @@ class NotebookTask:
         return {"path": path, "params": dict(params or {})}
 
     def run(self, config: Mapping[str, Any], ctx: TaskContext, inputs: Mapping[str, Any]) -> Any:
-        # The notebooks feature supplies the runner; until then the try fails with this message.
-        raise BrickyardError(
-            f"notebook task '{ctx.task_id}' cannot run yet: this Brickyard has no notebook runner"
+        """Run the notebook in a fresh Brickyard kernel: the task's params (then the job's)
+        are its widget values, its exit value is the task value, the values it sets with
+        dbutils.jobs.taskValues are the task's; the executed notebook is kept beside the
+        try's log (``<try>.ipynb``)."""
+        import os
+
+        from brickyard.notebooks.runner import run_notebook
+
+        path = _notebook_path(str(config["path"]), ctx)
+        params = {**dict(config.get("params") or {}), **ctx.params}
+        log = os.environ.get("BRICKYARD_TRY_LOG")
+        timeout = os.environ.get("BRICKYARD_TASK_TIMEOUT_S")
+
+        def progress(number: int, cells: int, first_line: str) -> None:
+            print(f"cell {number}/{cells}: {first_line}", flush=True)
+
+        result = run_notebook(
+            path,
+            params,
+            # Stopped (interrupted, then killed) just before the executor's own deadline
+            # kills this process, so the log says which cell ran out of time.
+            timeout_s=max(float(timeout) - 3, 1) if timeout else None,
+            progress=progress,
+            upstream_values=ctx.task_values.upstream(),
+            output=Path(log).with_suffix(".ipynb") if log else None,
         )
+        if not result.ok:
+            print(result.error, flush=True)
+        result.raise_for_failure()
+        for key, value in result.task_values.items():
+            ctx.task_values.set(key, value)
+        return result.exit_value
+
+
+def _notebook_path(path: str, ctx: TaskContext) -> Path:
+    """A notebook task's file: absolute, or relative to the jobs folder, else to the home's
+    notebooks/ folder; a missing extension finds .ipynb, then .py."""
+    import os
+
+    from brickyard.config import default_home
+
+    given = Path(path).expanduser()
+    source = os.environ.get("BRICKYARD_JOB_SOURCE_DIR")
+    bases = [Path(source)] if source else []
+    bases.append(default_home() / "notebooks")
+    candidates = [given] if given.is_absolute() else [base / given for base in bases]
+    for candidate in candidates:
+        for option in (candidate, candidate.with_suffix(".ipynb"), candidate.with_suffix(".py")):
+            if option.is_file() and (option == candidate or not candidate.suffix):
+                return option
+    raise NotFoundError(
+        f"notebook '{path}' of task '{ctx.task_id}' not found; looked in "
+        + ", ".join(str(c.parent) for c in candidates)
+    )
 
 
 class FileSensor:

@@ -42,13 +42,26 @@ class LoadResult:
     errors: list[LoadError] = field(default_factory=list)
 
 
+NOTEBOOK_HEADER = b"# Databricks notebook source"
+
+
+def is_job_file(path: Path) -> bool:
+    """A ``.py`` file of the jobs folder that defines jobs: not a notebook exported from
+    Databricks (those run as notebook tasks and may sit beside the jobs that run them)."""
+    try:
+        with path.open("rb") as file:
+            return not file.read(len(NOTEBOOK_HEADER)).startswith(NOTEBOOK_HEADER)
+    except OSError:
+        return False
+
+
 def load_jobs(folder: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> LoadResult:
     """The jobs of every ``*.py`` in ``folder`` (sorted by file name) and the files' errors.
 
     ``timeout_s`` bounds the import of each file. Two jobs with the same name in different
     files: the first file (by name) keeps it, the other file gets a load error for it.
     """
-    files = sorted(str(p.resolve()) for p in Path(folder).glob("*.py") if p.is_file())
+    files = sorted(str(p.resolve()) for p in Path(folder).glob("*.py") if is_job_file(p))
     reports = _import_all(files, timeout_s)
     result = LoadResult()
     defined_in: dict[str, str] = {}

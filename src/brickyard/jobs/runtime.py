@@ -45,6 +45,10 @@ class TaskValues:
     def get(self, task_id: str, key: str = RETURN_VALUE, default: Any = None) -> Any:
         return self._upstream.get(task_id, {}).get(key, default)
 
+    def upstream(self) -> dict[str, dict[str, Any]]:
+        """Every upstream task's values by key (its return value under "return_value")."""
+        return {task: dict(values) for task, values in self._upstream.items()}
+
     def set(self, key: str, value: Any) -> None:
         try:
             json.dumps(value, allow_nan=False)

@@ -64,6 +64,10 @@ def run_try(request: TryRequest) -> None:
     os.environ["BRICKYARD_RUN_ID"] = str(request.run_id)
     os.environ["BRICKYARD_TASK"] = request.task.task_id
     os.environ["BRICKYARD_TRY"] = str(request.try_number)
+    os.environ["BRICKYARD_TRY_LOG"] = request.log_path
+    os.environ["BRICKYARD_JOB_SOURCE_DIR"] = request.source_dir  # notebook tasks' paths
+    if request.task.timeout_s:
+        os.environ["BRICKYARD_TASK_TIMEOUT_S"] = str(request.task.timeout_s)
     _point_mlflow_at_workspace(request)
     try:
         ctx = _context(request)
