@@ -1,0 +1,245 @@
+"""``dbutils.fs``: the workspace's files, under the paths Databricks notebooks use.
+
+Two roots, nothing outside them:
+
+- ``dbfs:/a/b``, ``/a/b`` and ``a/b`` are ``<home>/files/a/b``;
+- ``/Volumes/<catalog>/<schema>/<volume>/...`` (or ``dbfs:/Volumes/...``) is
+  ``<warehouse>/volumes/<catalog>/<schema>/<volume>/...`` on a local warehouse.
+
+``file:/...`` names a local path, which must be inside one of the roots. Paths are checked after
+symlinks are followed, so a link cannot lead out of a root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from brickyard.domain.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+
+HEAD_BYTES = 65536
+VOLUMES = "/Volumes"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One entry of ``ls``, as Databricks returns it: directories end with ``/``."""
+
+    path: str
+    name: str
+    size: int
+    modificationTime: int  # noqa: N815 (Databricks' name), milliseconds since the epoch
+
+    def isDir(self) -> bool:  # noqa: N802
+        return self.name.endswith("/")
+
+    def isFile(self) -> bool:  # noqa: N802
+        return not self.isDir()
+
+
+@dataclass(frozen=True)
+class _Located:
+    local: Path  # where the file is, symlinks not followed
+    root: Path  # the root it is in
+    uri_root: str  # what the root is called in the paths ls returns
+
+    def uri(self, local: Path) -> str:
+        relative = local.relative_to(self.root).as_posix()
+        return self.uri_root + ("" if relative == "." else relative)
+
+
+class WorkspaceFiles:
+    """The ``dbutils.fs`` of a workspace: files in ``<home>/files`` and in volumes."""
+
+    def __init__(self, home: str | Path, warehouse: str) -> None:
+        self._files = Path(home) / "files"
+        self._warehouse = warehouse
+        self._volumes: Path | None = None
+        if warehouse.startswith("file://"):
+            self._volumes = Path(warehouse.removeprefix("file://")) / "volumes"
+        elif "://" not in warehouse:
+            self._volumes = Path(warehouse) / "volumes"
+
+    def ls(self, path: str = "dbfs:/") -> list[FileInfo]:
+        """The entries of a directory (sorted by name), or the file itself in a list."""
+        where = self._locate(path)
+        if where.local.is_file():
+            return [_info(where, where.local)]
+        if not where.local.is_dir():
+            if where.local == where.root:  # nothing written yet
+                return []
+            raise NotFoundError(f"no file or directory at '{path}'")
+        return [_info(where, entry) for entry in sorted(where.local.iterdir())]
+
+    def head(self, path: str, max_bytes: int = HEAD_BYTES) -> str:
+        """The first ``max_bytes`` bytes of a file, as UTF-8 text."""
+        local = self._existing_file(path)
+        with local.open("rb") as file:
+            return file.read(max_bytes).decode("utf-8", errors="replace")
+
+    def cp(self, src: str, dst: str, recurse: bool = False) -> bool:
+        """Copy a file (into ``dst`` if it is a directory), or a directory with ``recurse``."""
+        source, target = self._locate(src).local, self._locate(dst).local
+        if source.is_dir():
+            self._need_recurse(src, recurse, "copy")
+            _refuse_into_itself(source, target, src, dst)
+            # Links are copied as links: following them could loop or copy a tree twice.
+            shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+            return True
+        source = self._existing_file(src)
+        if target.is_dir():  # checked again: the entry there may be a link leading out
+            target = self._locate(f"{dst.rstrip('/')}/{source.name}").local
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        return True
+
+    def mv(self, src: str, dst: str, recurse: bool = False) -> bool:
+        """Move a file or (with ``recurse``) a directory; into ``dst`` if it is a directory."""
+        where = self._locate(src)
+        self._refuse_root(where, src, "move")
+        if where.local.is_dir() and not where.local.is_symlink():
+            self._need_recurse(src, recurse, "move")
+        elif not where.local.exists() and not where.local.is_symlink():
+            raise NotFoundError(f"no file or directory at '{src}'")
+        target = self._locate(dst).local
+        _refuse_into_itself(where.local, target, src, dst)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(where.local, target)
+        return True
+
+    def rm(self, path: str, recurse: bool = False) -> bool:
+        """Delete a file, an empty directory, or a directory tree with ``recurse``; False if
+        nothing was there."""
+        where = self._locate(path)
+        self._refuse_root(where, path, "delete")
+        local = where.local
+        if local.is_symlink() or local.is_file():  # a link goes, not what it points to
+            local.unlink()
+        elif local.is_dir():
+            if any(local.iterdir()):
+                if not recurse:
+                    raise InvalidInputError(
+                        f"'{path}' is a non-empty directory: pass recurse=True to delete it"
+                    )
+                shutil.rmtree(local)
+            else:
+                local.rmdir()
+        else:
+            return False
+        return True
+
+    def put(self, path: str, contents: str, overwrite: bool = False) -> bool:
+        """Write ``contents`` (UTF-8) to a file; an existing file only with ``overwrite``."""
+        local = self._locate(path).local
+        if local.is_dir():
+            raise InvalidInputError(f"'{path}' is a directory: put writes files")
+        if local.exists() and not overwrite:
+            raise AlreadyExistsError(
+                f"file '{path}' exists already: pass overwrite=True to replace it"
+            )
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_text(contents, encoding="utf-8")
+        return True
+
+    def mkdirs(self, path: str) -> bool:
+        """Create a directory and its parents (nothing happens if it exists)."""
+        local = self._locate(path).local
+        if local.exists() and not local.is_dir():
+            raise InvalidInputError(f"cannot create directory '{path}': a file is there")
+        local.mkdir(parents=True, exist_ok=True)
+        return True
+
+    def _locate(self, path: str) -> _Located:
+        if "\x00" in path:
+            raise self._refused(path, "it contains a NUL byte")
+        if path.startswith("file:"):
+            where = self._local_uri(path)
+        else:
+            rest = path.removeprefix("dbfs:")
+            if "://" in rest or (":" in rest.split("/", 1)[0]):
+                raise self._refused(path, "that scheme is not a workspace file path")
+            parts = PurePosixPath("/" + rest).parts[1:]
+            if ".." in parts:
+                raise self._refused(path, "'..' is not allowed")
+            if parts[:1] == (VOLUMES[1:],):
+                where = self._in_volumes(path, parts[1:])
+            else:
+                where = _Located(self._files.joinpath(*parts), self._files, "dbfs:/")
+        root = where.root.resolve()
+        if not where.local.resolve().is_relative_to(root):
+            raise self._refused(
+                path, "it leads outside the allowed roots (through a symbolic link)"
+            )
+        return where
+
+    def _in_volumes(self, path: str, parts: tuple[str, ...]) -> _Located:
+        if self._volumes is None:
+            raise InvalidInputError(
+                f"volume paths like '{path}' on a {self._warehouse.split('://')[0]}:// "
+                "warehouse are not supported yet: only on a local warehouse folder"
+            )
+        if len(parts) < 3:
+            raise InvalidInputError(
+                f"'{path}' is not a volume path: use /Volumes/<catalog>/<schema>/<volume>/..."
+            )
+        return _Located(self._volumes.joinpath(*parts), self._volumes, "dbfs:/Volumes/")
+
+    def _local_uri(self, path: str) -> _Located:
+        rest = path.removeprefix("file:")
+        if rest.startswith("//"):  # file://host/path: this host only
+            host, _, rest = rest[2:].partition("/")
+            if host not in ("", "localhost"):
+                raise self._refused(path, f"host '{host}' is not this machine")
+            rest = "/" + rest
+        local = PurePosixPath(rest)
+        if not local.is_absolute() or ".." in local.parts:
+            raise self._refused(path, "a file: path must be absolute, without '..'")
+        # The parent's links followed, not the file's own: rm of a link deletes the link.
+        literal = Path(local).parent.resolve() / local.name
+        for root, uri_root in ((self._files, "dbfs:/"), (self._volumes, "dbfs:/Volumes/")):
+            if root is not None and literal.is_relative_to(root.resolve()):
+                return _Located(literal, root.resolve(), uri_root)
+        raise self._refused(path, "it is outside the allowed roots")
+
+    def _existing_file(self, path: str) -> Path:
+        local = self._locate(path).local
+        if local.is_dir():
+            raise InvalidInputError(f"'{path}' is a directory, not a file")
+        if not local.is_file():
+            raise NotFoundError(f"no file at '{path}'")
+        return local
+
+    def _need_recurse(self, path: str, recurse: bool, action: str) -> None:
+        if not recurse:
+            raise InvalidInputError(f"'{path}' is a directory: pass recurse=True to {action} it")
+
+    def _refuse_root(self, where: _Located, path: str, action: str) -> None:
+        if where.local.resolve() == where.root.resolve():
+            raise InvalidInputError(
+                f"'{path}' is a root of the workspace files: cannot {action} it"
+            )
+
+    def _refused(self, path: str, reason: str) -> InvalidInputError:
+        volumes = f"{self._volumes}" if self._volumes is not None else "(not on this warehouse)"
+        return InvalidInputError(
+            f"path {path!r} is refused: {reason}. Allowed roots: dbfs:/... (in {self._files}) and "
+            f"/Volumes/<catalog>/<schema>/<volume>/... (in {volumes})"
+        )
+
+
+def _refuse_into_itself(source: Path, target: Path, src: str, dst: str) -> None:
+    if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
+        raise InvalidInputError(f"cannot copy or move directory '{src}' into itself ('{dst}')")
+
+
+def _info(where: _Located, local: Path) -> FileInfo:
+    stat = local.stat() if local.exists() else local.lstat()  # a dangling link: the link
+    is_dir = local.is_dir()
+    suffix = "/" if is_dir else ""
+    return FileInfo(
+        path=where.uri(local) + suffix,
+        name=local.name + suffix,
+        size=0 if is_dir else stat.st_size,
+        modificationTime=int(stat.st_mtime * 1000),
+    )
