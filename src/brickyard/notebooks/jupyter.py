@@ -31,6 +31,8 @@ def start_jupyter(home: Path, port: int, quiet: bool = False) -> subprocess.Pope
         f"--IdentityProvider.token={token}",
         f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}",
     ]
+    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
+        command.append("--allow-root")
     env = {**os.environ, "BRICKYARD_HOME": str(config.home)}
     output = subprocess.DEVNULL if quiet else None
     process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
