@@ -217,3 +217,14 @@ def test_other_suffixes_are_refused_or_sniffed(tmp_path: Path, exported: Path) -
     missing = tmp_path / "nope.ipynb"
     with pytest.raises(InvalidInputError, match="does not exist"):
         read_notebook(missing)
+
+
+def test_sql_cells_of_databricks_ipynb_exports_become_cell_magics(tmp_path: Path) -> None:
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("%sql\nSELECT 1"), new_code_cell("%sql SELECT 2")])
+    path = tmp_path / "exported.ipynb"
+    nbformat.write(nb, str(path))
+    cells = read_notebook(path).cells
+    assert cells[0].source == "%%sql\nSELECT 1"
+    assert cells[1].source == "%sql SELECT 2"  # a line magic with its statement stays

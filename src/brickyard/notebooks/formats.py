@@ -127,6 +127,14 @@ def _parse_ipynb(text: str, path: Path) -> nbformat.NotebookNode:
     except (nbformat.ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidInputError(f"{path} is not a valid Jupyter notebook: {exc}") from None
     _validate(nb, path)
+    for cell in nb.cells:  # Databricks' own .ipynb export starts SQL cells with `%sql`
+        if cell.cell_type == "code":
+            lines = _text(cell.source).split("\n")
+            if (
+                _line_magic(lines[0]) in _CELL_MAGICS
+                and lines[0].strip() == f"%{_line_magic(lines[0])}"
+            ):
+                cell.source = "\n".join([f"%{lines[0].strip()}", *lines[1:]])
     return nb
 
 
