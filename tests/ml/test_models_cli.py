@@ -21,8 +21,8 @@ pytestmark = pytest.mark.slow  # mlflow: seconds to import and to create its sto
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Model 'churn' (versions 1 and 2, alias champion -> 1, a description and a tag) and
-    model 'empty' (no versions)."""
+    """Model 'churn' (versions 1 and 2, alias champion -> 1, a description and a tag),
+    model 'empty' (no versions) and model "it's" (one version)."""
     home = tmp_path_factory.mktemp("models") / "home"
     with mlflow_pointed_at(home):
         from mlflow import MlflowClient
@@ -36,6 +36,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             client.create_model_version("churn", source, tags={"try": str(version)})
         client.set_registered_model_alias("churn", "champion", "1")
         client.create_registered_model("empty")
+        client.create_registered_model("it's")  # quotes in MLflow's filter language
+        client.create_model_version("it's", _saved_model(home.parent / "quoted", ["x"]))
         yield home
 
 
@@ -63,13 +65,14 @@ def cli(home: Path, *args: str) -> str:
 
 def test_list_shows_latest_version_aliases_and_description(home: Path) -> None:
     rows = json.loads(cli(home, "models", "list", "--format", "json"))
-    assert [r["name"] for r in rows] == ["churn", "empty"]
-    churn, empty = rows
+    assert [r["name"] for r in rows] == ["churn", "empty", "it's"]
+    churn, empty, quoted = rows
     assert churn["latest_version"] == 2
     assert churn["aliases"] == {"champion": 1}
     assert churn["description"] == "Who leaves"
     assert churn["last_updated"].endswith("UTC")
     assert (empty["latest_version"], empty["aliases"]) == (None, {})
+    assert quoted["latest_version"] == 1
     table = cli(home, "models", "list")
     assert "Registered models" in table
     assert "champion=1" in table
@@ -110,12 +113,18 @@ def test_a_model_without_versions_has_no_signature(home: Path) -> None:
     assert (shown["versions"], shown["signature"], shown["latest_version"]) == ([], None, None)
 
 
+def test_a_name_with_a_quote(home: Path) -> None:
+    shown = json.loads(cli(home, "models", "show", "it's", "--format", "json"))
+    assert [v["version"] for v in shown["versions"]] == [1]
+    assert shown["signature"]["inputs"][0]["name"] == "x"
+
+
 def test_unknown_model_or_version_is_one_error_line_and_exit_1(home: Path) -> None:
     command = [sys.executable, "-m", "brickyard.cli.main", "models", "show", "x", "--home"]
     done = subprocess.run([*command, str(home)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr == (
-        "Error: registered model 'x' does not exist; registered models: churn, empty\n"
+        "Error: registered model 'x' does not exist; registered models: churn, empty, it's\n"
     )
     assert done.stdout == ""
     with mlflow_pointed_at(home):

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from brickyard.domain.errors import InvalidInputError, NotFoundError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion, RegisteredModel
+    from mlflow.store.entities.paged_list import PagedList
 
     from brickyard.adapters.mlflow_server import MlflowStores
 
@@ -205,14 +208,25 @@ class ModelRegistry:
         raise NotFoundError(f"registered model '{name}' does not exist; {known}") from None
 
     def _versions(self, name: str | None = None) -> list[ModelVersion]:
-        # Names are quoted the SQL way in MLflow's filter language.
-        where = f"name = '{name.replace(chr(39), chr(39) * 2)}'" if name is not None else None
-        return _all_pages(lambda token: self.client.search_model_versions(where, page_token=token))
+        """The versions of model ``name`` (of every model when None), in no order."""
+        where = _name_filter(name) if name is not None else None
+        found = _all_pages(lambda token: self.client.search_model_versions(where, page_token=token))
+        return [v for v in found if name is None or v.name == name]
 
 
-def _all_pages(fetch: Any) -> list[Any]:
-    """Every item of a paged MLflow search (``fetch(page_token)`` -> a PagedList)."""
-    items: list[Any] = []
+def _name_filter(name: str) -> str | None:
+    """MLflow's filter for one model name. Its filter language has no escapes: a name with
+    both kinds of quotes gets no filter (all versions are read, then picked by name)."""
+    if "'" not in name:
+        return f"name = '{name}'"
+    if '"' not in name:
+        return f'name = "{name}"'
+    return None
+
+
+def _all_pages(fetch: Callable[[str | None], PagedList[T]]) -> list[T]:
+    """Every item of a paged MLflow search (``fetch(page_token)`` -> one page)."""
+    items: list[T] = []
     token = None
     while True:
         page = fetch(token)
