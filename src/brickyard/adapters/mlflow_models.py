@@ -11,6 +11,7 @@ MLflow is heavy to import: nothing here imports it until a method runs.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import re
@@ -124,12 +125,15 @@ class MlflowModels:
             ) from exc
 
     def _missing_model(self, name: str) -> str:
-        names = sorted(m.name for m in self.client().search_registered_models(max_results=100))
-        listed = ", ".join(f"'{n}'" for n in names[:_LISTED]) or "none yet"
-        return f"registered model '{name}' does not exist (registered models: {listed})"
+        names = sorted(m.name for m in self.client().search_registered_models(max_results=1000))
+        close = difflib.get_close_matches(name, names, n=3)
+        listed = ", ".join(f"'{n}'" for n in (close or names[:_LISTED])) or "none yet"
+        kind = "did you mean" if close else "registered models:"
+        return f"registered model '{name}' does not exist ({kind} {listed})"
 
     def _missing_version(self, entity: ServedEntity) -> str:
-        found = self.client().search_model_versions(f"name = '{entity.name}'")
+        quoted = entity.name.replace("'", "\\'")
+        found = self.client().search_model_versions(f"name = '{quoted}'")
         versions = sorted((int(v.version) for v in found), reverse=True)[:_LISTED]
         listed = ", ".join(str(v) for v in versions) or "none"
         return (

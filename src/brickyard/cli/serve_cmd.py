@@ -16,7 +16,7 @@ def serve(
             help="models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH or a model folder."
         ),
     ],
-    port: Annotated[int, typer.Option("--port", help="Port (default 5000, as MLflow).")] = 5000,
+    port: Annotated[int, typer.Option("--port", help="Port (as `mlflow models serve`).")] = 5000,
     host: Annotated[
         str, typer.Option("--host", help="Bind address; anything but loopback is unauthenticated.")
     ] = "127.0.0.1",

@@ -242,6 +242,8 @@ class ServingService:
         with self._lock:
             if not self._is_current(live, generation) or self._pool is None:
                 return
+            if self._stopping.is_set():  # the pool takes no more work
+                return
             if target == live.served:
                 live.loading = live.message = None  # e.g. an alias moved back
                 return
