@@ -431,6 +431,10 @@ def test_an_app_without_endpoints_loads_nothing(ws: Workspace) -> None:
         assert client.get(API).json() == {"endpoints": []}
         assert client.get(f"{API}/nope").status_code == 404
     assert not app.state.mlflow.ready  # MLflow's server was never loaded
+    with TestClient(create_app(ws, auth=True), base_url="http://127.0.0.1:8585") as client:
+        assert client.get(API).status_code == 401  # the access control covers serving too
+        refused = client.post("/serving-endpoints/x/invocations", json={"inputs": [1]})
+        assert refused.status_code == 401
 
 
 class FakeRegistry:

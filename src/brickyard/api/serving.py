@@ -5,8 +5,10 @@
 with MLflow's scoring formats (``dataframe_split``, ``dataframe_records``, ``inputs``,
 ``instances``), answering ``{"predictions": ...}``.
 
-One served entity per endpoint (no traffic split): a registered model with ``entity_version``
-or, a Brickyard addition, ``alias`` (followed as it moves). ``state.ready`` is ``READY`` once a
+Invocations take JSON only, as Databricks' do (the access control refuses other POST
+bodies); ``brickyard serve`` takes CSV and Parquet too. One served entity per endpoint (no
+traffic split): a registered model with ``entity_version`` or, a Brickyard addition,
+``alias`` (followed as it moves). ``state.ready`` is ``READY`` once a
 model answers; until then invocations get 503 with the reason (loading, or the load error,
 which ``served_entities[].state.deployment_state_message`` shows too).
 """
