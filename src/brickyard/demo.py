@@ -46,6 +46,7 @@ def seed_demo(ws: Workspace, customers: int = 500, orders: int = 5_000) -> list[
         if not path.exists():  # a demo job the user has edited stays as it is
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(source)
+    _serve_demo_model(Path(ws.home) / "brickyard.toml")
     notebook = Path(ws.home) / "notebooks" / "explore_orders.ipynb"
     if not notebook.exists():
         from brickyard.notebooks.demo import write_demo_notebook
@@ -95,6 +96,15 @@ def demo():
     revenue >> best
     report(best)
 '''
+
+
+def _serve_demo_model(config_file: Path) -> None:
+    """Turn on the demo's serving endpoint (commented out in a new home's brickyard.toml): it
+    waits, not ready, until the ml_demo job registers the model."""
+    text = config_file.read_text(encoding="utf-8")
+    commented = '# demo = "models:/demo_model@champion"'
+    if commented in text:
+        config_file.write_text(text.replace(commented, commented[2:], 1), encoding="utf-8")
 
 
 # The notebook demo job: the demo notebook as a task, its exit value used downstream.

@@ -68,3 +68,35 @@ def test_the_ml_demo_job_trains_registers_and_scores(tmp_path: Path) -> None:
         assert predictions["prediction"].null_count == 0
     finally:
         ws.close()
+
+    # `brickyard up` on the demo home serves the champion at the demo endpoint.
+    import time
+
+    import httpx
+
+    from tests.e2e.test_server import Server
+
+    server = Server(home)
+    try:
+        deadline = time.monotonic() + 180
+        state: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            state = httpx.get(f"{server.url}/api/2.0/serving-endpoints/demo", timeout=10).json()
+            if state.get("state", {}).get("ready") == "READY":  # type: ignore[union-attr]
+                break
+            time.sleep(0.5)
+        assert state["state"]["ready"] == "READY", state  # type: ignore[index]
+        answer = httpx.post(
+            f"{server.url}/serving-endpoints/demo/invocations",
+            json={
+                "dataframe_records": [
+                    {"order_lines": 12.0, "items": 30.0, "categories": 4.0, "tenure_days": 200.0}
+                ]
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        (prediction,) = answer.json()["predictions"]
+        assert isinstance(prediction, float)
+    finally:
+        server.stop()
