@@ -127,11 +127,17 @@ def test_file_sensor_pokes(tmp_path: Path) -> None:
     assert sensor.poke(config, ctx())
 
 
-def test_notebook_task_says_it_cannot_run_yet() -> None:
+def test_a_missing_notebook_names_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRICKYARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BRICKYARD_JOB_SOURCE_DIR", str(tmp_path / "jobs"))
     notebook = get_task_type("notebook")
     assert isinstance(notebook, TaskType)
-    with pytest.raises(Exception, match="no notebook runner"):
+    with pytest.raises(Exception, match="notebook 'x.ipynb' of task 'nb' not found") as raised:
         notebook.run(notebook.build(path="x.ipynb"), ctx("nb"), {})
+    assert str(tmp_path / "jobs") in str(raised.value)
+    assert str(tmp_path / "home" / "notebooks") in str(raised.value)
 
 
 def test_sql_task_and_sensors_on_a_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
