@@ -7,6 +7,12 @@ builds the stores (resetting those caches, so one process can open another works
 mounts MLflow's FastAPI app (which wraps its Flask app) under ``/mlflow``. A test fails
 loudly when an MLflow upgrade renames any of them (tests/ml/test_mlflow_contract.py).
 
+Two speed-ups, neither changing MLflow's code nor its answers (measured with
+benchmarks/tracking_bench.py): the store MLflow serves from is replaced by
+``FastTrackingStore`` (its hot writes in a few SQL statements, mlflow_fast_store.py), and the
+hot tracking POSTs reach MLflow's Flask app without its FastAPI wrapper
+(``TrackingFastPath``, mlflow_fast_path.py).
+
 MLflow is heavy to import (seconds): nothing here imports it at module level, and the server
 loads it in a thread after start-up (``EmbeddedMlflow``), answering 503 until it is ready.
 """
@@ -154,10 +160,60 @@ def create_tracking_app(stores: MlflowStores) -> ASGIApp:
             f"MLflow could not open its store {_safe(stores.backend_uri)}: {exc}; check "
             "[ml] backend_store in brickyard.toml"
         ) from exc
+    _install_fast_store(handlers, stores)
+    from mlflow.server import app as flask_app
     from mlflow.server.fastapi_app import create_fastapi_app
 
-    app: ASGIApp = create_fastapi_app()
-    return app
+    from brickyard.adapters.mlflow_fast_path import TrackingFastPath
+
+    _secure(flask_app)
+    # SQLite takes one writer at a time: one thread for the hot writes; a server database
+    # can overlap a few round trips.
+    threads = 1 if stores.sqlite_path is not None else 4
+    return TrackingFastPath(create_fastapi_app(), flask_app, threads)
+
+
+def _install_fast_store(handlers: Any, stores: MlflowStores) -> None:
+    """Serve tracking from ``FastTrackingStore`` (MLflow's store with its hot writes in a few
+    SQL statements: mlflow_fast_store.py) when MLflow opened its plain SQL store on SQLite or
+    PostgreSQL; a store MLflow opened otherwise (workspaces, a read replica) stays as it is."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    from brickyard.adapters.mlflow_fast_store import DIALECTS, FastTrackingStore
+
+    store = handlers._tracking_store
+    if (
+        type(store) is SqlAlchemyStore
+        and store.read_engine is None
+        and store.engine.dialect.name in DIALECTS
+    ):
+        handlers._tracking_store = FastTrackingStore(stores.backend_uri, stores.artifact_root)
+
+
+_SECURED: set[int] = set()
+
+
+def _secure(flask_app: Any) -> None:
+    """Give MLflow's Flask app its own security hooks (Host validation, cross-origin
+    blocking, security headers) as ``mlflow server`` has them.
+
+    MLflow adds them when ``mlflow.server`` is first imported in a server process (uvicorn
+    loaded or its store variables set, as in ``brickyard up``); a process that imported it
+    earlier (a test, a notebook) has none. MLflow's FastAPI app always adds its own, but the
+    hot tracking calls skip that app (mlflow_fast_path.py) and rely on Flask's.
+    """
+    import mlflow.server
+
+    if mlflow.server.is_running_as_server or id(flask_app) in _SECURED:
+        return
+    from mlflow.server import security
+
+    try:
+        security.init_security_middleware(flask_app)
+    except AssertionError:  # Flask takes no new hooks once it has served a request
+        _log.warning("MLflow's Flask app has no security hooks: it served before Brickyard's")
+        return
+    _SECURED.add(id(flask_app))
 
 
 def _safe(uri: str) -> str:
