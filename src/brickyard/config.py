@@ -25,7 +25,13 @@ HOME_ENV = "BRICKYARD_HOME"
 DEFAULTS: dict[str, Any] = {
     "metadata": {"url": ""},
     "storage": {"warehouse": "warehouse", "options": {}},
-    "server": {"host": "127.0.0.1", "port": 8585, "auth": False},
+    "server": {
+        "host": "127.0.0.1",
+        "port": 8585,
+        "auth": False,
+        "session_hours": 12,
+        "max_request_mb": 64,
+    },
     "engine": {
         "default": "duckdb",
         "duckdb": {"memory_limit": "60%", "temp_directory": "tmp/duckdb", "threads": 0},
@@ -74,6 +80,10 @@ host = "127.0.0.1"
 port = 8585
 # Required (true) to bind anything but a loopback address; then every request needs a token.
 auth = false
+# With auth: a browser login (POST /api/auth/login) lasts this long.
+session_hours = 12
+# Larger request bodies are refused (413) before they are read; 0 = no limit.
+max_request_mb = 64
 
 [engine]
 default = "duckdb"

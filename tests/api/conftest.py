@@ -25,3 +25,26 @@ def client_for(
 def api(ws: Workspace) -> Iterator[TestClient]:
     with client_for(ws) as client:
         yield client
+
+
+ADMIN, ADMIN_PASSWORD = "ada", "correct-horse-battery"
+USER, USER_PASSWORD = "bob", "bobs-password-1"
+
+
+@pytest.fixture
+def secured(ws: Workspace) -> Iterator[TestClient]:
+    """A client of an app with auth on, with users ada (admin) and bob (user)."""
+    from brickyard.api.auth import user_service
+
+    users = user_service(ws)
+    users.create(ADMIN, "admin", ADMIN_PASSWORD)
+    users.create(USER, "user", USER_PASSWORD)
+    with client_for(ws, auth=True) as client:
+        yield client
+
+
+def login(client: TestClient, user: str, password: str) -> dict[str, str]:
+    """Log ``client`` in (its cookie jar keeps the session); the CSRF header to send."""
+    response = client.post("/api/auth/login", json={"user": user, "password": password})
+    assert response.status_code == 200, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}

@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from brickyard import StorageError
+from brickyard.api.auth import user_service
 from brickyard.workspace import Workspace
 from tests.api.conftest import client_for
 
@@ -75,13 +76,21 @@ def test_tokens_are_stored_hashed(ws: Workspace) -> None:
 
 
 def test_objects_made_with_a_token_belong_to_its_user(ws: Workspace) -> None:
+    user_service(ws).create("alice", "admin")  # creating catalogs is an admin action
     secret, _ = ws.tokens.create("alice")
+    bobs, _ = ws.tokens.create("bob")  # no user record: role user
     with client_for(ws, auth=True) as client:
         made = client.post(
             f"{UC}/catalogs", json={"name": "alices"}, headers={"Authorization": f"Bearer {secret}"}
         )
+        schema = client.post(
+            f"{UC}/schemas",
+            json={"catalog_name": "alices", "name": "bobs"},
+            headers={"Authorization": f"Bearer {bobs}"},
+        )
     assert made.json()["owner"] == "alice"
     assert ws.catalog.get_catalog("alices").owner == "alice"
+    assert schema.json()["owner"] == "bob"
 
 
 def test_a_broken_token_store_fails_closed_with_json(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 
 from brickyard import __version__
 from brickyard.adapters.metadata_sql.serving_store import SqlServingStore
 from brickyard.adapters.mlflow_models import MlflowModels
 from brickyard.adapters.mlflow_server import EmbeddedMlflow
+from brickyard.api.auth import authorize, user_service
+from brickyard.api.auth import router as auth_router
 from brickyard.api.errors import install_error_handlers
 from brickyard.api.jobs import router as jobs_router
-from brickyard.api.security import AccessControl
+from brickyard.api.security import AccessControl, request_limit
 from brickyard.api.serving import router as serving_router
 from brickyard.api.sql_statements import router as sql_router
 from brickyard.api.unity_catalog import router as unity_catalog_router
@@ -64,9 +66,12 @@ def create_app(
         version=__version__,
         description="Self-hosted data & AI workspace: Unity Catalog API over Delta tables.",
         lifespan=lifespan,
+        dependencies=[Depends(authorize)],  # the permission check of every route
     )
     app.state.workspace = workspace
     app.state.job_runner = runner
+    app.state.auth = workspace.config.server_auth if auth is None else auth
+    app.state.users = user_service(workspace)
     install_error_handlers(app)
 
     @app.get("/api/health", tags=["server"])
@@ -80,6 +85,7 @@ def create_app(
             "mlflow": "ok" if mlflow_app.ready else "starting",
         }
 
+    app.include_router(auth_router)
     app.include_router(unity_catalog_router)
     app.state.sql = SqlService(workspace.home)
     app.include_router(sql_router)
@@ -88,6 +94,11 @@ def create_app(
     app.mount("/mlflow", mlflow_app)
     app.state.serving = serving
     app.include_router(serving_router)
-    enabled = workspace.config.server_auth if auth is None else auth
-    app.add_middleware(AccessControl, tokens=workspace.tokens, auth=enabled)
+    app.add_middleware(
+        AccessControl,
+        tokens=workspace.tokens,
+        auth=app.state.auth,
+        users=app.state.users,
+        max_request_bytes=request_limit(workspace.config),
+    )
     return app

@@ -53,6 +53,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from brickyard.api.security import inside_folder
 from brickyard.domain.errors import InvalidInputError, NotFoundError
 from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo, TryInfo
 from brickyard.domain.jobs import JobSpec, RunState, TaskSpec, TaskState, TriggerRule
@@ -242,25 +243,38 @@ def repair_run(request: Request, body: RepairRunIn) -> dict[str, Any]:
 def get_run_output(request: Request, run_id: int, task_key: str | None = None) -> dict[str, Any]:
     """A task run's value, error and log tail: by task run id, or by run id and task_key."""
     service = _service(request)
+    return _output(service, _task_output(request, run_id, task_key))
+
+
+def _task_output(request: Request, run_id: int, task_key: str | None) -> TaskOutput:
+    """The output of the task run chosen by ``run_id`` (and ``task_key``), once its log
+    folder is known to be inside the logs folder: nothing outside it is ever read."""
+    service = _service(request)
     logs_dir = _logs_dir(request)
     if run_id >= TASK_RUN_ID_BASE:
         if task_key is not None:
             raise InvalidInputError(
                 f"{run_id} is a task run's id; pass task_key only with a job run's id"
             )
-        output = service.task_output(run_id - TASK_RUN_ID_BASE, logs_dir)
-    elif task_key is not None:
-        output = service.output(run_id, task_key, logs_dir)
+        task_run = service.store.get_task_run(run_id - TASK_RUN_ID_BASE)
+        if task_run is None:
+            raise NotFoundError(f"task run {run_id - TASK_RUN_ID_BASE} does not exist")
     else:
         task_runs = service.task_runs(run_id)
-        if len(task_runs) != 1:
+        chosen = [t for t in task_runs if task_key is None or t.task_id == task_key]
+        if task_key is not None and not chosen:
+            known = ", ".join(t.task_id for t in task_runs)
+            raise NotFoundError(f"run {run_id} has no task '{task_key}'; its tasks: {known}")
+        if task_key is None and len(task_runs) != 1:
             keys = ", ".join(t.task_id for t in task_runs)
             raise InvalidInputError(
                 f"run {run_id} has {len(task_runs)} tasks ({keys}): pass task_key, or a task's "
                 "run_id from runs/get's tasks[]"
             )
-        output = service.output(run_id, task_runs[0].task_id, logs_dir)
-    return _output(service, output)
+        task_run = chosen[0]
+    run = service.run(task_run.run_id)
+    inside_folder(logs_dir, logs_dir / run.job_name / str(run.id) / task_run.label)
+    return service.task_output(task_run.id, logs_dir)
 
 
 # -- shapes ----------------------------------------------------------------------------------
@@ -434,14 +448,14 @@ def export_run(
         )
     if views_to_export.upper() not in ("CODE", "ALL"):
         raise InvalidInputError("views_to_export must be CODE or ALL (dashboards do not exist)")
-    output = _service(request).task_output(run_id - TASK_RUN_ID_BASE, _logs_dir(request))
+    output = _task_output(request, run_id, None)
     notebook = _executed_notebook(output)
     if notebook is None:
         raise NotFoundError(
             f"task run {run_id} ({output.task_run.task_id}) has no executed notebook: it is not a "
             "notebook task, or it has not run yet"
         )
-    html = render_html(notebook)
+    html = render_html(inside_folder(_logs_dir(request), notebook))
     if format.upper() == "HTML":
         return HTMLResponse(html)
     return {"views": [{"content": html, "name": notebook.stem, "type": "NOTEBOOK"}]}

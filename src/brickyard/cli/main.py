@@ -20,6 +20,7 @@ from brickyard.cli.serve_cmd import serve as serve_command
 from brickyard.cli.sql_cmd import sql as sql_command
 from brickyard.cli.table_cmds import table_app
 from brickyard.cli.tokens_cmds import tokens_app
+from brickyard.cli.users_cmds import users_app
 from brickyard.config import default_home
 from brickyard.domain.errors import BrickyardError
 
@@ -32,6 +33,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(schema_app, name="schema")
 app.add_typer(table_app, name="table")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(runs_app, name="runs")
 app.command(name="sql")(sql_command)

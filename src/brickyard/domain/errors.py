@@ -9,6 +9,7 @@ BrickyardError                  message a user can act on; ``transient`` says if
 ├── ConcurrentWriteError        another writer committed first (transient: retry)
 ├── ConfigError                 brickyard.toml or an env var override is wrong
 ├── AuthError                   missing/invalid token, bad Host header, refused bind
+│   └── PermissionDeniedError   who is asking is known, but their role does not allow it
 └── StorageError                the storage backend failed (transient when it says so)
 """
 
@@ -62,6 +63,10 @@ class ConfigError(BrickyardError):
 
 class AuthError(BrickyardError):
     """Access refused: missing or invalid credentials, or an unsafe server setup."""
+
+
+class PermissionDeniedError(AuthError):
+    """The caller is authenticated, but the permission model does not allow the action."""
 
 
 class StorageError(BrickyardError):

@@ -162,7 +162,9 @@ task_runs = Table(
 task_tries = Table(
     "task_tries",
     metadata,
-    Column("task_run_id", Integer, ForeignKey("task_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "task_run_id", Integer, ForeignKey("task_runs.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("try_number", Integer, primary_key=True),
     Column("state", String(32), nullable=False),
     Column("start_time", BigInteger, nullable=False),
@@ -187,3 +189,30 @@ serving_endpoints = Table(
 Index("ix_job_runs_job_state", job_runs.c.job_id, job_runs.c.state)
 Index("ix_job_runs_state", job_runs.c.state)
 Index("ix_task_runs_state", task_runs.c.state)
+
+# -- users and browser sessions (migration 0005) ----------------------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),  # admin | user
+    Column("password_hash", Text),  # argon2id; none: the user logs in with API tokens only
+    Column("disabled", Boolean, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 of the cookie's random id
+    Column("user_name", String(255), nullable=False),  # a user, or only a token's user
+    Column("csrf_token", String(64), nullable=False),
+    Column("token_id", String(36)),  # the API token it was opened with (revoking it ends it)
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+)
+
+Index("ix_sessions_user_name", sessions.c.user_name)
+Index("ix_sessions_expires_at", sessions.c.expires_at)
