@@ -55,7 +55,10 @@ def test_login_with_a_password_sets_a_strict_httponly_session_cookie(
         "auth": True,
     }
     secret = cookie.split(";")[0].split("=", 1)[1]
+    again = secured.post("/api/auth/login", json={"user": ADMIN, "password": ADMIN_PASSWORD})
+    assert again.json()["csrf_token"] != body["csrf_token"]  # a new session replaces the old
     with ws.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sessions").scalar() == 1
         stored = str(list(conn.exec_driver_sql("SELECT * FROM sessions")))
         users = str(list(conn.exec_driver_sql("SELECT * FROM users")))
     assert secret not in stored  # only its hash
@@ -107,6 +110,14 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_401(secured: TestClie
         response = secured.post("/api/auth/login", json=bad)
         assert response.status_code == 400
         assert '{"token": TOKEN}' in response.json()["message"]
+
+
+def test_the_login_page_and_what_it_loads_need_no_login(secured: TestClient) -> None:
+    for path in ("/api/health", "/login", "/assets/index-1a2b3c.js", "/favicon.svg"):
+        response = secured.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+        assert response.status_code in (200, 404), path  # 404: this app has no web UI
+    private = secured.get("/assets/../api/auth/me", follow_redirects=False)
+    assert private.status_code in (400, 401)
 
 
 def test_me_without_a_login_is_a_json_401(secured: TestClient) -> None:

@@ -113,6 +113,9 @@ def login(body: LoginIn, request: Request, response: Response) -> dict[str, Any]
         secret, session = users.login(body.user, body.password)
     else:
         raise InvalidInputError('send {"user": NAME, "password": PASSWORD} or {"token": TOKEN}')
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        users.logout(previous)  # a login always starts a new session id
     max_age = round((session.expires_at - users.clock.now_ms()) / 1000)
     secure = request.url.scheme == "https"
     response.headers.append("set-cookie", session_cookie(secret, max_age, secure))

@@ -11,7 +11,7 @@ In this order, before any route runs (the MLflow mount at ``/mlflow`` included):
   ``Content-Type: application/json``. A page on another origin can only send those
   cross-site as "simple" form posts, which are never JSON; a JSON or bodiless DELETE needs a
   CORS preflight, which this server never grants.
-- ``auth = true``: every request (``OPEN_PATHS`` aside) needs ``Authorization: Bearer
+- ``auth = true``: every request (``OPEN_PATHS``/``OPEN_PREFIXES`` aside) needs ``Authorization: Bearer
   <token>`` or a valid session cookie (``SESSION_COOKIE``, from ``POST /api/auth/login``).
   Without either: 401 JSON, or for a browser asking for a page (GET, ``Accept: text/html``,
   not under ``/api/``) a redirect to ``/login?next=<the page>``. A state-changing request
@@ -49,10 +49,19 @@ SESSION_COOKIE = "brickyard_session"
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_PAGE = "/login"
 MLFLOW_PREFIX = "/mlflow"
-# Reachable without credentials when auth is on (the login page comes with the web UI).
+# Reachable without credentials when auth is on: health, logging in and out, and the web
+# UI's login page with what it loads (its built, content-hashed files and icons).
 OPEN_PATHS = frozenset(
-    {"/api/health", "/api/auth/login", "/api/auth/logout", LOGIN_PAGE, "/favicon.ico"}
+    {
+        "/api/health",
+        "/api/auth/login",
+        "/api/auth/logout",
+        LOGIN_PAGE,
+        "/favicon.ico",
+        "/favicon.svg",
+    }
 )
+OPEN_PREFIXES = ("/assets/",)
 _JSON_ONLY = {"POST", "PUT", "PATCH"}
 _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 _MB = 1024 * 1024
@@ -177,7 +186,7 @@ class AccessControl:
                     f"{method} requests must have 'Content-Type: application/json' "
                     f"(got '{content_type or 'none'}')",
                 )
-        if self.auth and path not in OPEN_PATHS:
+        if self.auth and path not in OPEN_PATHS and not path.startswith(OPEN_PREFIXES):
             return self._authenticate(scope, headers)
         return None
 
