@@ -76,3 +76,26 @@ def test_writes_go_through_the_catalog_and_bad_requests_are_4xx(client: TestClie
     wrong = client.post(f"{SQL}/statements", json={"statement": "SELECT 1", "warehouse_id": "x9"})
     assert wrong.status_code == 400
     assert client.get(f"{SQL}/statements/nope").status_code == 404
+
+
+def test_statements_cannot_read_the_servers_files(client: TestClient, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n")
+    created = client.post(
+        "/api/2.0/sql/statements",
+        json={"statement": "CREATE TABLE main.default.t AS SELECT 1 AS x"},
+    ).json()
+    assert created["status"]["state"] == "SUCCEEDED", created
+    for query in (
+        f"SELECT * FROM read_csv('{secret}')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        f"COPY (SELECT 1) TO '{tmp_path / 'out.csv'}'",
+    ):
+        body = client.post("/api/2.0/sql/statements", json={"statement": query}).json()
+        assert body["status"]["state"] == "FAILED", query
+        assert "hunter2" not in str(body)
+    assert not (tmp_path / "out.csv").exists()
+    table = client.post(
+        "/api/2.0/sql/statements", json={"statement": "SELECT x FROM main.default.t"}
+    ).json()
+    assert table["result"]["data_array"] == [["1"]]

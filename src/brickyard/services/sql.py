@@ -103,7 +103,14 @@ class SqlService:
         if self._session is None:
             from brickyard.compute import spark
 
-            self._session = spark(engine="duckdb", home=self.home)
+            session = spark(engine="duckdb", home=self.home)
+            config = session.ws.config
+            temp = str(config.get("engine.duckdb.temp_directory"))
+            # API callers reach tables through the catalog, files only in the warehouse.
+            session.restrict_file_access(
+                [config.warehouse, temp if temp.startswith("/") else str(config.home / temp)]
+            )
+            self._session = session
         return self._session
 
 

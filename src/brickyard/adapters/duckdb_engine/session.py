@@ -129,6 +129,16 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
             raise InvalidInputError("no active Brickyard session: call brickyard.spark() first")
         return cls._active
 
+    def restrict_file_access(self, folders: list[str]) -> None:
+        """From now on DuckDB reads and writes files only under ``folders`` (for statements
+        sent by API callers, who must not read the server's own files with ``read_csv``).
+        Catalog tables keep working: their snapshots are files of the warehouse, or Arrow
+        datasets. Irreversible for this session."""
+        allowed = [f.rstrip("/") + "/" for f in folders if "://" not in f]
+        quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in allowed)
+        self._conn.execute(f"SET allowed_directories = [{quoted}]")
+        self._conn.execute("SET enable_external_access = false")
+
     def stop(self) -> None:
         """End the session and close its workspace; brickyard.spark() makes a new one."""
         super().stop()
@@ -289,7 +299,6 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
     def time_zone(self) -> str:
         """The session time zone (``spark.sql.session.timeZone``), which DuckDB runs in."""
         return str(self._conn.sql("SELECT current_setting('TimeZone')").fetchall()[0][0])
-
 
 
 def _without_hugeints(relation: Any, text: str) -> str | None:
