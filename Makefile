@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck postgres bench bench-tpch bench-jobs clean
+.PHONY: up test install lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml clean
 
 up: install ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
 	$(BIN)/brickyard up
 
-test: install postgres lint typecheck ## create/update .venv, install test needs, run every test
+test: install postgres chromium lint typecheck ## create/update .venv, install test needs, run every test
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -37,6 +37,15 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "PostgreSQL server not installed (sudo apt-get install postgresql); its tests will skip"; fi
 
+# Debian's Chromium for the headless-browser test of MLflow's UI (installed when missing;
+# root = CI). Playwright drives it; it never downloads a browser of its own.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Chromium (Debian package chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium not installed (sudo apt-get install chromium); the UI browser test will skip"; fi
+
 bench: install ## catalog benchmark (prints ratios against plain deltalake)
 	$(BIN)/python benchmarks/catalog_bench.py
 
@@ -45,6 +54,9 @@ bench-tpch: install ## TPC-H SF1: Brickyard-DuckDB against raw DuckDB and the Sp
 
 bench-jobs: install ## jobs: brickyard up start, trigger-to-success (1 task, chain 20, fan-out 100), idle CPU
 	$(BIN)/python benchmarks/orchestrator_bench.py
+
+bench-ml: install ## MLflow tracking: brickyard up against `mlflow server` (default, --workers 1)
+	$(BIN)/python benchmarks/tracking_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
