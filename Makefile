@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml clean
+.PHONY: up test install lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks clean
 
 up: install ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
@@ -57,6 +57,9 @@ bench-jobs: install ## jobs: brickyard up start, trigger-to-success (1 task, cha
 
 bench-ml: install ## MLflow tracking: brickyard up against `mlflow server` (default, --workers 1)
 	$(BIN)/python benchmarks/tracking_bench.py
+
+bench-notebooks: install ## Brickyard kernel start-up against IPython's plain kernel
+	$(BIN)/python benchmarks/notebook_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
