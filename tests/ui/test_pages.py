@@ -332,3 +332,12 @@ def test_sign_in_then_work_with_the_session_and_its_csrf_token(
         if not re.match(r"(401 .*/api/auth/login|403 .*/api/2.0/sql/statements)$", r)
     ]
     assert unexpected == []
+
+
+def test_home_page_lists_recently_changed_tables(ui: BrowserPage) -> None:
+    page = ui.page
+    ui.goto("/")
+    expect(page.get_by_role("heading", name="Running now")).to_be_visible()
+    tables = page.get_by_role("table", name="Recently changed tables")
+    tables.get_by_role("link", name="main.default.orders").click()
+    expect(page.get_by_role("heading", name="orders", level=1)).to_be_visible()
