@@ -99,3 +99,15 @@ def test_statements_cannot_read_the_servers_files(client: TestClient, tmp_path: 
         "/api/2.0/sql/statements", json={"statement": "SELECT x FROM main.default.t"}
     ).json()
     assert table["result"]["data_array"] == [["1"]]
+
+
+def test_two_statement_services_in_one_process_share_the_confined_session(
+    tmp_path: Path,
+) -> None:
+    from brickyard.services.sql import SqlService
+
+    home = tmp_path / "home"
+    first, second = SqlService(home), SqlService(home)
+    for service in (first, second):
+        assert service.execute("SELECT 1 AS x").state == "SUCCEEDED"
+        assert service.execute("SELECT * FROM read_text('/etc/hostname')").state == "FAILED"

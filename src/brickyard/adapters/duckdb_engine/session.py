@@ -134,6 +134,9 @@ class BrickyardSession(DuckDBSession):  # type: ignore[misc]
         sent by API callers, who must not read the server's own files with ``read_csv``).
         Catalog tables keep working: their snapshots are files of the warehouse, or Arrow
         datasets. Irreversible for this session."""
+        if getattr(self, "_files_restricted", False):
+            return  # DuckDB refuses to change it once external access is off
+        self._files_restricted = True
         allowed = [f.rstrip("/") + "/" for f in folders if "://" not in f]
         quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in allowed)
         self._conn.execute(f"SET allowed_directories = [{quoted}]")
