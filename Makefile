@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks clean
+.PHONY: up test install ui web lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks clean
 
-up: install ## create .venv, install, start the workspace with demo content
+up: install web ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
 	$(BIN)/brickyard up
 
-test: install postgres chromium lint typecheck ## create/update .venv, install test needs, run every test
+test: install web postgres chromium lint typecheck ## create/update .venv, install test needs, run every test
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -22,6 +22,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
+
+# The web UI (ui/, TypeScript + React + Vite) built into src/brickyard/web/dist: `make ui`
+# always rebuilds; `web` (used by up and test) builds only when it is missing.
+ui:
+	./ui/build.sh
+
+web:
+	@[ -f src/brickyard/web/dist/index.html ] || ./ui/build.sh
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -62,4 +70,4 @@ bench-notebooks: install ## Brickyard kernel start-up against IPython's plain ke
 	$(BIN)/python benchmarks/notebook_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache ui/node_modules src/brickyard/web/dist

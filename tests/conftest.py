@@ -10,6 +10,9 @@ import pytest
 import brickyard
 from brickyard.workspace import Workspace
 
+# The one headless Chromium every browser test shares (Playwright: one driver per process).
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:

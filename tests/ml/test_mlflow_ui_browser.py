@@ -7,68 +7,43 @@ that Playwright downloads itself.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.e2e.test_server import Server
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 # The UI asks whether MLflow's basic-auth app is on; a server without it (a standalone
 # `mlflow server` too) answers 404, which the UI takes as "no login". Not a missing file.
 EXPECTED_404 = {"/mlflow/ajax-api/2.0/mlflow/users/current"}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not installed: run `make chromium` (apt-get install chromium)"
-        if os.geteuid() != 0:
-            pytest.skip(message)
-        pytest.fail(f"{message}; `make test` installs it when run as root", pytrace=False)
-    return CHROMIUM
 
 
 def test_the_mlflow_ui_loads_and_renders_under_the_prefix(
-    ml_server: Server, chromium: Path
+    ml_server: Server, browser: Browser
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     responses: list[tuple[int, str]] = []
     failed: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True, timeout=60_000
+    page = browser.new_page()
+    try:
+        page.on("response", lambda r: responses.append((r.status, r.url)))
+        page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
+        page.goto(f"{ml_server.url}/mlflow/", wait_until="load", timeout=60_000)
+        # React renders the app into #root: wait until it holds something.
+        page.wait_for_function(
+            "() => document.querySelector('#root')?.children.length > 0", timeout=60_000
         )
-        try:
-            page = browser.new_page()
-            page.on("response", lambda r: responses.append((r.status, r.url)))
-            page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
-            page.goto(f"{ml_server.url}/mlflow/", wait_until="load", timeout=60_000)
-            # React renders the app into #root: wait until it holds something.
-            page.wait_for_function(
-                "() => document.querySelector('#root')?.children.length > 0", timeout=60_000
-            )
-            # The page keeps a few requests going (MLflow polls): no "network idle" to wait
-            # for, but its first API calls are made by now and answered within this.
-            page.wait_for_timeout(3_000)
-            title = page.title()
-            root_text = page.inner_text("#root")
-        finally:
-            browser.close()
+        # The page keeps a few requests going (MLflow polls): no "network idle" to wait
+        # for, but its first API calls are made by now and answered within this.
+        page.wait_for_timeout(3_000)
+        title = page.title()
+        root_text = page.inner_text("#root")
+    finally:
+        page.close()
 
     ours = [(status, url) for status, url in responses if url.startswith(ml_server.url)]
     assert title.endswith("MLflow"), title  # "MLflow", then "Home - MLflow" once rendered

@@ -4,7 +4,6 @@ errors and failed requests collected, so each test can say none happened."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -21,7 +20,7 @@ import uvicorn
 
 import brickyard
 from brickyard.api.app import create_app
-from brickyard.api.web import DIST, install_web_ui
+from brickyard.api.web import DIST
 from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
 
@@ -31,20 +30,10 @@ if TYPE_CHECKING:
         ConsoleMessage,
         Error,
         Page,
-        Playwright,
         Request,
         Response,
     )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -71,7 +60,6 @@ class UiServer:
         # One SQL engine session per process, as under `brickyard up` (a second DuckDB
         # session in the same process fails to apply its file-access limits).
         app.state.sql = self.sql
-        install_web_ui(app)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
@@ -124,35 +112,6 @@ def ui_server(
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        if os.geteuid() != 0:
-            pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium, as root)")
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            check=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            timeout=900,
-        )
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @dataclass

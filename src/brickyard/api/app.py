@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Response
 
@@ -19,6 +20,7 @@ from brickyard.api.security import AccessControl, request_limit
 from brickyard.api.serving import router as serving_router
 from brickyard.api.sql_statements import router as sql_router
 from brickyard.api.unity_catalog import router as unity_catalog_router
+from brickyard.api.web import install_web_ui
 from brickyard.services.serving import ServingService
 from brickyard.services.sql import SqlService
 from brickyard.workspace import Workspace
@@ -29,6 +31,7 @@ def create_app(
     auth: bool | None = None,
     run_jobs: bool = False,
     preload_mlflow: bool = False,
+    web_dist: Path | None = None,
 ) -> FastAPI:
     """The server's app for ``workspace``; ``auth`` defaults to ``[server] auth``.
 
@@ -94,6 +97,7 @@ def create_app(
     app.mount("/mlflow", mlflow_app)
     app.state.serving = serving
     app.include_router(serving_router)
+    install_web_ui(app, web_dist)  # the pages and their assets; /api and /mlflow stay as is
     app.add_middleware(
         AccessControl,
         tokens=workspace.tokens,
