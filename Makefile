@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install ui web lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks clean
+.PHONY: up test install ui web lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks bench-api clean
 
 up: install web ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
@@ -68,6 +68,9 @@ bench-ml: install ## MLflow tracking: brickyard up against `mlflow server` (defa
 
 bench-notebooks: install ## Brickyard kernel start-up against IPython's plain kernel
 	$(BIN)/python benchmarks/notebook_bench.py
+
+bench-api: install web ## API under an open-loop 200 requests/s for 60 s, 10,000 runs in the DB
+	$(BIN)/python benchmarks/api_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache ui/node_modules src/brickyard/web/dist
