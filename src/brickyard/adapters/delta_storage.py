@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import threading
 import time
@@ -39,6 +40,15 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pads
 
 
+# Commit metadata keys -> the environment variables a job task's try runs with.
+JOB_COMMIT_KEYS = {
+    "brickyard.job": "BRICKYARD_JOB",
+    "brickyard.run_id": "BRICKYARD_RUN_ID",
+    "brickyard.task": "BRICKYARD_TASK",
+    "brickyard.try": "BRICKYARD_TRY",
+}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     version: int
@@ -60,10 +70,20 @@ class DeltaStorage:
         self.warehouse = warehouse.rstrip("/")
         self.options = dict(storage_options or {})
         self._is_local = "://" not in self.warehouse or self.warehouse.startswith("file://")
-        # Recorded in every commit, so a table's history says who made each version.
-        self._commit = CommitProperties(custom_metadata={"userName": user} if user else None)
+        self._user = user
         self._kept_open: dict[str, DeltaTable] = {}  # for latest_version
         self._kept_lock = threading.Lock()
+
+    @property
+    def _commit(self) -> CommitProperties:
+        """Recorded in every commit, so a table's history says who made each version and,
+        inside a job task's try, which job run, task and try wrote it (its lineage)."""
+        metadata = {
+            key: os.environ[var] for key, var in JOB_COMMIT_KEYS.items() if os.environ.get(var)
+        }
+        if self._user:
+            metadata["userName"] = self._user
+        return CommitProperties(custom_metadata=metadata or None)
 
     def location_for(self, ref: TableRef, table_id: str) -> str:
         # Name parts are validated identifiers, so they are safe path components.
@@ -375,6 +395,16 @@ class DeltaStorage:
                 )
             )
         return entries
+
+    def commit_jobs(self, location: str, limit: int | None = None) -> dict[int, dict[str, str]]:
+        """Version -> the ``brickyard.*`` job keys of its commit, for versions written by a
+        job task's try (newest ``limit`` commits looked at)."""
+        found: dict[int, dict[str, str]] = {}
+        for commit in self._open(location).history(limit):
+            keys = {k: str(commit[k]) for k in JOB_COMMIT_KEYS if commit.get(k) is not None}
+            if keys:
+                found[int(commit["version"])] = keys
+        return found
 
     def facts(self, location: str) -> TableFacts:
         """Schema, size and last commit of the current snapshot, from one open of the log."""

@@ -147,6 +147,13 @@ class CreateTableIn(BaseModel):
     properties: dict[str, str] | None = None
 
 
+class UpdateTableIn(BaseModel):
+    """Brickyard's table update: the comment (null clears it) and/or all the tags at once."""
+
+    comment: str | None = None
+    properties: dict[str, str] | None = None
+
+
 def table_dict(
     t: TableInfo, omit_columns: bool = False, omit_properties: bool = False
 ) -> dict[str, Any]:

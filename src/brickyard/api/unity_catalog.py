@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
@@ -22,9 +22,11 @@ from brickyard.api.uc_schemas import (
     TableOut,
     UpdateCatalogIn,
     UpdateSchemaIn,
+    UpdateTableIn,
     table_dict,
 )
 from brickyard.arrow.types import parse_type
+from brickyard.domain.catalog import HistoryEntry
 from brickyard.domain.errors import InvalidInputError
 from brickyard.services.catalog import CatalogService
 
@@ -193,6 +195,170 @@ def get_table(request: Request, full_name: str) -> Response:
 def delete_table(request: Request, full_name: str) -> dict[str, object]:
     _catalog(request).drop_table(_three_parts(full_name))
     return {}
+
+
+@router.patch("/tables/{full_name}", response_model=TableOut, response_model_exclude_none=True)
+def update_table(request: Request, full_name: str, body: UpdateTableIn) -> Response:
+    """Brickyard addition: set the comment (``null`` clears it) and/or replace the tags."""
+    table = _catalog(request).table(_three_parts(full_name))
+    if "comment" in body.model_fields_set:
+        table.set_comment(body.comment or None)
+    if body.properties is not None:
+        table.set_tags(body.properties)
+    return Response(to_json(table_dict(table.info)), media_type="application/json")
+
+
+# -- Brickyard additions: search, details, history, lineage -----------------------------------
+@router.get("/search")
+def search(
+    request: Request,
+    q: Annotated[str, Query(description="Text to find in names, comments, tags and columns.")],
+    max_results: MaxResults = None,
+) -> dict[str, object]:
+    limit = min(max_results or 50, 1000)
+    hits = _catalog(request).search(q, limit)
+    return {
+        "results": [
+            {"full_name": h.full_name, "kind": h.kind, "matched": h.matched, "text": h.text}
+            for h in hits
+        ]
+    }
+
+
+@router.get("/tables/{full_name}/details")
+def table_details(request: Request, full_name: str) -> dict[str, object]:
+    """Size, files and rows of the current version (from the Delta log)."""
+    d = _catalog(request).table(_three_parts(full_name)).describe()
+    return {
+        "full_name": d.full_name,
+        "version": d.version,
+        "size_in_bytes": d.bytes,
+        "num_files": d.files,
+        "num_rows": d.rows,
+        "storage_location": d.storage_location,
+        "partition_by": list(d.partition_by),
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    }
+
+
+@router.get("/tables/{full_name}/history")
+def table_history(
+    request: Request, full_name: str, max_results: MaxResults = None
+) -> dict[str, object]:
+    """The table's commits, newest first, with rows added/removed and the job that wrote it."""
+    table = _catalog(request).table(_three_parts(full_name))
+    limit = _page_size(max_results)
+    jobs = table.commit_jobs(limit)
+    return {"versions": [_version_dict(e, jobs.get(e.version)) for e in table.history(limit)]}
+
+
+@router.get("/tables/{full_name}/lineage")
+def table_lineage(request: Request, full_name: str) -> dict[str, object]:
+    """The job tasks that wrote the table, and the MLflow runs (with their tasks) that read it."""
+    table = _catalog(request).table(_three_parts(full_name))
+    writers: dict[tuple[str, ...], dict[str, Any]] = {}
+    commits = {e.version: e for e in table.history()}
+    for version, keys in sorted(table.commit_jobs().items(), reverse=True):
+        writer = _task_of(keys)
+        found = writers.setdefault(tuple(map(str, writer.values())), {**writer, "versions": []})
+        found["versions"].append(version)
+        found.setdefault(
+            "last_written_at", commits[version].timestamp if version in commits else None
+        )
+    runs = _mlflow_runs_reading(request, table.full_name)
+    readers: dict[tuple[str, ...], dict[str, Any]] = {}
+    for run in runs:
+        if run["task"] is not None:
+            reader = run["task"]
+            found = readers.setdefault(
+                tuple(map(str, reader.values())), {**reader, "mlflow_run_ids": []}
+            )
+            found["mlflow_run_ids"].append(run["run_id"])
+    return {
+        "writers": list(writers.values()),
+        "readers": list(readers.values()),
+        "mlflow_runs": runs,
+    }
+
+
+def _version_dict(entry: HistoryEntry, job: dict[str, str] | None) -> dict[str, object]:
+    m = entry.metrics
+    return {
+        "version": entry.version,
+        "timestamp": entry.timestamp,
+        "operation": entry.operation,
+        "user": entry.user,
+        "parameters": entry.parameters,
+        "metrics": m,
+        "rows_added": _metric(m, "num_added_rows", "num_target_rows_inserted", "numOutputRows"),
+        "rows_removed": _metric(m, "num_deleted_rows", "num_target_rows_deleted", "numDeletedRows"),
+        "rows_updated": _metric(m, "num_updated_rows", "num_target_rows_updated"),
+        "job": _task_of(job) if job else None,
+    }
+
+
+def _metric(metrics: dict[str, object], *names: str) -> int | None:
+    """The first of ``names`` that the commit recorded (delta-rs names each operation's own)."""
+    for name in names:
+        value = metrics.get(name)
+        if isinstance(value, int | str) and str(value).isdigit():
+            return int(value)
+    return None
+
+
+def _task_of(keys: dict[str, str]) -> dict[str, str | None]:
+    return {
+        "job": keys.get("brickyard.job"),
+        "run_id": keys.get("brickyard.run_id"),
+        "task": keys.get("brickyard.task"),
+        "try": keys.get("brickyard.try"),
+    }
+
+
+def _mlflow_runs_reading(request: Request, full_name: str) -> list[dict[str, Any]]:
+    """MLflow runs with the table as a dataset input (logged by ``brickyard.ml.lineage``)."""
+    stores = request.app.state.workspace.ml_stores
+    if stores.sqlite_path is not None and not stores.sqlite_path.exists():
+        return []  # no MLflow run was ever logged: don't load MLflow for nothing
+    request.app.state.mlflow.load()  # MLflow is imported once, by one thread (it is heavy)
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
+
+    client = MlflowClient(tracking_uri=stores.backend_uri)
+    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
+    if not experiments:
+        return []
+    found = client.search_runs(
+        experiments,
+        filter_string=f"dataset.name = '{full_name}'",  # a validated name: no quotes in it
+        run_view_type=ViewType.ALL,
+        max_results=200,
+        order_by=["attributes.start_time DESC"],
+    )
+    runs = []
+    for run in found:
+        tags = run.data.tags
+        versions = sorted(
+            {
+                d.dataset.digest
+                for d in (run.inputs.dataset_inputs if run.inputs else [])
+                if d.dataset.name == full_name and d.dataset.digest
+            }
+        )
+        runs.append(
+            {
+                "run_id": run.info.run_id,
+                "run_name": run.info.run_name,
+                "experiment_id": run.info.experiment_id,
+                "status": run.info.status,
+                "start_time": run.info.start_time,
+                "versions": versions,
+                "url": f"/mlflow/#/runs/{run.info.run_id}",
+                "task": _task_of(tags) if tags.get("brickyard.task") else None,
+            }
+        )
+    return runs
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -89,6 +89,12 @@ class Table:
         """Commits, newest first."""
         return self._catalog.storage.history(self.location, limit)
 
+    def commit_jobs(self, limit: int | None = None) -> dict[int, dict[str, str]]:
+        """Version -> the job run, task and try that wrote it (``brickyard.*`` commit keys);
+        versions written outside a job task are absent."""
+        read = getattr(self._catalog.storage, "commit_jobs", None)  # storages that record them
+        return dict(read(self.location, limit)) if read is not None else {}
+
     def describe(self) -> TableDescription:
         info = self.info
         facts = self._catalog.storage.facts(info.storage_location)
