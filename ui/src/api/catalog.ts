@@ -1,6 +1,6 @@
-// Unity Catalog reads: catalogs, schemas, tables (every page of each), and a search index.
+// Unity Catalog: catalogs, schemas, tables (every page of each), search, table history, lineage and edits.
 import { api } from "./client";
-import type { CatalogInfo, ColumnInfo, SchemaInfo, TableInfo } from "./types";
+import type { CatalogInfo, SchemaInfo, TableInfo } from "./types";
 
 const UC = "/api/2.1/unity-catalog";
 
@@ -60,15 +60,8 @@ function enc(text: string): string {
   return encodeURIComponent(text);
 }
 
-// -- search ------------------------------------------------------------------------------------
-// No search route exists yet, so the index is every table of every schema, listed once per page
-// session (with columns, comments and tags) and filtered here.
-
-export interface SearchHit {
-  table: TableInfo;
-  why: string; // what matched, e.g. "column customer_id"
-  rank: number; // lower is better
-}
+// -- the table index (for SQL completion and the home page) ---------------------------------
+// Every table of every schema, listed once per page session.
 
 let index: Promise<TableInfo[]> | undefined;
 
@@ -90,40 +83,87 @@ async function loadIndex(): Promise<TableInfo[]> {
   return tables.flat();
 }
 
-export function searchTables(tables: TableInfo[], query: string, limit = 50): SearchHit[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return [];
-  const hits: SearchHit[] = [];
-  for (const table of tables) {
-    let best: { why: string; rank: number } | undefined;
-    for (const word of words) {
-      const found = matchTable(table, word);
-      if (!found) {
-        best = undefined;
-        break; // every word must match somewhere
-      }
-      if (!best || found.rank < best.rank) best = found;
-    }
-    if (best) hits.push({ table, ...best });
-  }
-  hits.sort((a, b) => a.rank - b.rank || a.table.full_name.localeCompare(b.table.full_name));
-  return hits.slice(0, limit);
+// -- Brickyard additions: search, details, history, lineage, edits ------------------------------
+
+export interface SearchHit {
+  full_name: string; // catalog, catalog.schema, catalog.schema.table or catalog.schema.table.column
+  kind: "catalog" | "schema" | "table" | "column";
+  matched: "name" | "comment" | "tag";
+  text: string;
 }
 
-function matchTable(table: TableInfo, word: string): { why: string; rank: number } | undefined {
-  const name = table.name.toLowerCase();
-  if (name === word) return { why: "name", rank: 0 };
-  if (name.includes(word)) return { why: "name", rank: 1 };
-  if (table.full_name.toLowerCase().includes(word)) return { why: "full name", rank: 2 };
-  if (table.comment?.toLowerCase().includes(word)) return { why: `comment: ${table.comment}`, rank: 3 };
-  for (const [key, value] of Object.entries(table.properties ?? {})) {
-    if (key.toLowerCase().includes(word) || value.toLowerCase().includes(word)) {
-      return { why: `tag ${key}${value ? `=${value}` : ""}`, rank: 4 };
-    }
-  }
-  const column = (table.columns ?? []).find((c: ColumnInfo) => c.name.toLowerCase().includes(word));
-  if (column) return { why: `column ${column.name}`, rank: 5 };
-  const commented = (table.columns ?? []).find((c) => c.comment?.toLowerCase().includes(word));
-  if (commented) return { why: `column ${commented.name}: ${commented.comment}`, rank: 6 };
-  return undefined;
+/** Catalogs, schemas, tables and columns whose name, comment or tags contain ``query``. */
+export async function searchCatalog(query: string, signal?: AbortSignal, limit = 50): Promise<SearchHit[]> {
+  const found = await api<{ results: SearchHit[] }>(`${UC}/search?q=${enc(query)}&max_results=${limit}`, { signal });
+  return found.results;
+}
+
+export interface TableDetails {
+  full_name: string;
+  version: number;
+  size_in_bytes: number;
+  num_files: number;
+  num_rows: number;
+  storage_location: string;
+  partition_by: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export function getTableDetails(fullName: string, signal?: AbortSignal): Promise<TableDetails> {
+  return api<TableDetails>(`${UC}/tables/${enc(fullName)}/details`, { signal });
+}
+
+export interface TaskRef {
+  job: string | null;
+  run_id: string | null;
+  task: string | null;
+  try: string | null;
+}
+
+export interface TableVersion {
+  version: number;
+  timestamp: number;
+  operation: string;
+  user: string | null;
+  parameters: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  rows_added: number | null;
+  rows_removed: number | null;
+  rows_updated: number | null;
+  job: TaskRef | null;
+}
+
+export async function getTableHistory(fullName: string, signal?: AbortSignal): Promise<TableVersion[]> {
+  const found = await api<{ versions: TableVersion[] }>(`${UC}/tables/${enc(fullName)}/history`, { signal });
+  return found.versions;
+}
+
+export interface MlflowRunRef {
+  run_id: string;
+  run_name: string | null;
+  experiment_id: string;
+  status: string;
+  start_time: number | null;
+  versions: string[];
+  url: string;
+  task: TaskRef | null;
+}
+
+export interface TableLineage {
+  writers: (TaskRef & { versions: number[]; last_written_at: number | null })[];
+  readers: (TaskRef & { mlflow_run_ids: string[] })[];
+  mlflow_runs: MlflowRunRef[];
+}
+
+export function getTableLineage(fullName: string, signal?: AbortSignal): Promise<TableLineage> {
+  return api<TableLineage>(`${UC}/tables/${enc(fullName)}/lineage`, { signal });
+}
+
+/** Set the comment (null clears it) and/or replace all the tags; the table as it is now. */
+export function updateTable(
+  fullName: string,
+  change: { comment?: string | null; properties?: Record<string, string> },
+): Promise<TableInfo> {
+  return api<TableInfo>(`${UC}/tables/${enc(fullName)}`, { method: "PATCH", body: change });
 }

@@ -1,8 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { messageOf } from "../../api/client";
-import { listCatalogs, listSchemas, listTables, searchTables, tableIndex, type SearchHit } from "../../api/catalog";
-import type { TableInfo } from "../../api/types";
+import { listCatalogs, listSchemas, listTables, searchCatalog, type SearchHit } from "../../api/catalog";
 import { useLoad } from "../../api/useApi";
 import { CatalogTree } from "./CatalogTree";
 import { TablePage } from "./TablePage";
@@ -53,48 +52,58 @@ export default function CatalogPage() {
   );
 }
 
+const SEARCH_DELAY_MS = 200; // wait for a pause in typing before asking the server
+
 function SearchResults({ query }: { query: string }) {
-  const [tables, setTables] = useState<TableInfo[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const [debounced, setDebounced] = useState(query.trim());
   useEffect(() => {
-    let live = true;
-    tableIndex().then(
-      (found) => live && setTables(found),
-      (e: unknown) => live && setError(messageOf(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  if (error) return <p className="error-box">{error}</p>;
-  if (!tables)
+    const timer = setTimeout(() => setDebounced(query.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [query]);
+  const found = useLoad(debounced ? `search:${debounced}` : null, (signal) => searchCatalog(debounced, signal));
+  if (found.error !== undefined) return <p className="error-box">{messageOf(found.error)}</p>;
+  if (!found.data)
     return (
       <p className="loading" style={{ padding: "0 12px" }}>
         Searching…
       </p>
     );
-  const hits: SearchHit[] = searchTables(tables, query);
+  const hits = found.data;
   return (
     <>
       <p className="muted" style={{ padding: "0 12px", margin: "4px 0" }} role="status">
-        {hits.length === 0 ? "No table matches" : `${hits.length} table${hits.length === 1 ? "" : "s"}`}
+        {hits.length === 0 ? "Nothing matches" : `${hits.length} match${hits.length === 1 ? "" : "es"}`}
       </p>
       <ul className="search-hits" aria-label="Search results">
-        {hits.map((hit) => (
-          <li key={hit.table.full_name}>
-            <Link
-              to={`/catalog/${[hit.table.catalog_name, hit.table.schema_name, hit.table.name].map(encodeURIComponent).join("/")}`}
-            >
-              <div className="hit-name">{hit.table.name}</div>
-              <div className="hit-why">
-                {hit.table.catalog_name}.{hit.table.schema_name} · {hit.why}
-              </div>
-            </Link>
-          </li>
-        ))}
+        {hits.map((hit) => {
+          const parts = hit.full_name.split(".");
+          const opened = parts.slice(0, 3); // a column's hit opens its table
+          const name = opened[opened.length - 1] ?? hit.full_name;
+          const where = opened.slice(0, -1).join(".");
+          const why = describeHit(hit, parts[3]);
+          return (
+            <li key={`${hit.kind}:${hit.full_name}:${hit.matched}:${hit.text}`}>
+              <Link to={`/catalog/${opened.map(encodeURIComponent).join("/")}`}>
+                <div className="hit-name">{name}</div>
+                <div className="hit-why">
+                  {where ? `${where} · ` : ""}
+                  {why}
+                </div>
+              </Link>
+            </li>
+          );
+        })}
       </ul>
     </>
   );
+}
+
+/** What matched, e.g. "name", "tag team=ui", "column signup_date: when they joined". */
+function describeHit(hit: SearchHit, column: string | undefined): string {
+  const what = hit.matched === "name" ? "name" : hit.matched === "tag" ? `tag ${hit.text}` : `comment: ${hit.text}`;
+  if (hit.kind === "column")
+    return hit.matched === "name" ? `column ${column ?? hit.text}` : `column ${column} ${what}`;
+  return hit.kind === "table" ? what : `${hit.kind} ${what}`;
 }
 
 function Landing() {

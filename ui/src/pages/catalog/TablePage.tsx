@@ -1,17 +1,20 @@
 import { useRef, type KeyboardEvent } from "react";
 import { Link, useSearchParams } from "react-router";
 import { messageOf } from "../../api/client";
-import { getTable, quotedName } from "../../api/catalog";
+import { getTable, getTableDetails, getTableHistory, quotedName, type TableVersion } from "../../api/catalog";
 import { runStatement, type QueryResult } from "../../api/sql";
 import type { TableInfo } from "../../api/types";
 import { useLoad } from "../../api/useApi";
 import { ResultGrid } from "../../components/ResultGrid";
+import { CommentEditor, TagsEditor } from "./TableEdits";
+import { Lineage } from "./TableLineage";
 
 const TABS = [
   { id: "columns", label: "Columns" },
   { id: "sample", label: "Sample data" },
   { id: "history", label: "History" },
   { id: "details", label: "Details" },
+  { id: "lineage", label: "Lineage" },
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
@@ -21,7 +24,7 @@ interface Props {
   table: string;
 }
 
-/** One table: its columns, 50 sample rows, its Delta history and where it lives. */
+/** One table: its columns, 50 sample rows, its Delta history, where it lives and its lineage. */
 export function TablePage({ catalog, schema, table }: Props) {
   const fullName = `${catalog}.${schema}.${table}`;
   const info = useLoad(`table:${fullName}`, (signal) => getTable(fullName, signal));
@@ -48,7 +51,7 @@ export function TablePage({ catalog, schema, table }: Props) {
       </div>
       <h1>{table}</h1>
       {info.error !== undefined && <p className="error-box">{messageOf(info.error)}</p>}
-      {info.data && <Summary info={info.data} />}
+      {info.data && <Summary info={info.data} onChange={info.reload} />}
       <div className="tabs" role="tablist" aria-label="Table views" onKeyDown={onTabKey}>
         {TABS.map((t, i) => (
           <button
@@ -72,33 +75,23 @@ export function TablePage({ catalog, schema, table }: Props) {
         {tab === "columns" &&
           (info.data ? <Columns info={info.data} /> : info.loading && <p className="loading">Loading…</p>)}
         {tab === "sample" && <Sample catalog={catalog} schema={schema} table={table} />}
-        {tab === "history" && <History catalog={catalog} schema={schema} table={table} />}
+        {tab === "history" && <History fullName={fullName} />}
         {tab === "details" &&
           (info.data ? <Details info={info.data} /> : info.loading && <p className="loading">Loading…</p>)}
+        {tab === "lineage" && <Lineage fullName={fullName} />}
       </section>
     </>
   );
 }
 
-function Summary({ info }: { info: TableInfo }) {
-  const tags = Object.entries(info.properties ?? {});
+function Summary({ info, onChange }: { info: TableInfo; onChange: () => void }) {
   return (
     <div>
-      {info.comment ? (
-        <p style={{ margin: "0 0 6px" }}>{info.comment}</p>
-      ) : (
-        <p className="muted" style={{ margin: "0 0 6px" }}>
-          No comment
-        </p>
-      )}
-      <div>
+      <CommentEditor info={info} onChange={onChange} />
+      <div style={{ display: "flex", alignItems: "center", flexWrap: "wrap", gap: 4 }}>
         <span className="chip">{info.table_type.toLowerCase()}</span>
         <span className="chip">{info.data_source_format.toLowerCase()}</span>
-        {tags.map(([key, value]) => (
-          <span className="chip accent" key={key} title="tag">
-            {value ? `${key}: ${value}` : key}
-          </span>
-        ))}
+        <TagsEditor info={info} onChange={onChange} />
       </div>
     </div>
   );
@@ -163,20 +156,10 @@ function Sample({ catalog, schema, table }: Props) {
   );
 }
 
-interface HistoryRow {
-  version: string;
-  timestamp: string;
-  user: string;
-  operation: string;
-  parameters: [string, string][];
-}
-
-function History({ catalog, schema, table }: Props) {
-  const name = quotedName(catalog, schema, table);
-  const history = useStatement(`history:${name}`, `DESCRIBE HISTORY ${name}`);
+function History({ fullName }: { fullName: string }) {
+  const history = useLoad(`history:${fullName}`, (signal) => getTableHistory(fullName, signal));
   if (history.error !== undefined) return <p className="error-box">{messageOf(history.error)}</p>;
   if (!history.data) return <p className="loading">Loading history…</p>;
-  const rows = historyRows(history.data);
   return (
     <table className="plain" aria-label="History">
       <thead>
@@ -185,22 +168,28 @@ function History({ catalog, schema, table }: Props) {
           <th>When</th>
           <th>Who</th>
           <th>Operation</th>
+          <th>Rows added</th>
+          <th>Rows removed</th>
+          <th>Job task</th>
           <th>Parameters</th>
         </tr>
       </thead>
       <tbody>
-        {rows.map((row) => (
-          <tr key={row.version}>
-            <td>{row.version}</td>
-            <td>{row.timestamp ? new Date(row.timestamp.replace(" ", "T")).toLocaleString() : ""}</td>
-            <td>{row.user}</td>
+        {history.data.map((v) => (
+          <tr key={v.version}>
+            <td>{v.version}</td>
+            <td>{v.timestamp ? new Date(v.timestamp).toLocaleString() : ""}</td>
+            <td>{v.user ?? ""}</td>
             <td>
-              <code>{row.operation}</code>
+              <code>{v.operation}</code>
             </td>
+            <td>{count(v.rows_added)}</td>
+            <td>{count(v.rows_removed)}</td>
+            <td>{jobOf(v)}</td>
             <td>
-              {row.parameters.map(([key, value]) => (
+              {Object.entries(v.parameters).map(([key, value]) => (
                 <span className="chip" key={key}>
-                  {key}={value}
+                  {key}={typeof value === "string" ? value : JSON.stringify(value)}
                 </span>
               ))}
             </td>
@@ -211,71 +200,74 @@ function History({ catalog, schema, table }: Props) {
   );
 }
 
-function historyRows(result: QueryResult): HistoryRow[] {
-  const at = (name: string) => result.columns.findIndex((c) => c.name === name);
-  const [version, timestamp, user, operation, parameters] = [
-    at("version"),
-    at("timestamp"),
-    at("userName"),
-    at("operation"),
-    at("operationParameters"),
-  ];
-  return result.rows.map((row) => ({
-    version: row[version] ?? "",
-    timestamp: row[timestamp] ?? "",
-    user: row[user] ?? "",
-    operation: row[operation] ?? "",
-    parameters: parseParameters(row[parameters] ?? null),
-  }));
+function count(n: number | null): string {
+  return n === null ? "" : n.toLocaleString();
 }
 
-function parseParameters(text: string | null): [string, string][] {
-  if (!text) return [];
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (value && typeof value === "object") {
-      return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
-    }
-  } catch {
-    // not JSON: show it as one value
+function jobOf(v: TableVersion): string {
+  if (!v.job) return "";
+  const { job, run_id, task, try: attempt } = v.job;
+  return `${job ?? "?"} run ${run_id ?? "?"} / ${task ?? "?"}${attempt ? ` (try ${attempt})` : ""}`;
+}
+
+/** 1536 -> "1.5 KiB" */
+function bytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
   }
-  return [["", text]];
+  return unit === 0 ? `${n} bytes` : `${value.toFixed(1)} ${units[unit]} (${n.toLocaleString()} bytes)`;
 }
 
 function Details({ info }: { info: TableInfo }) {
+  const details = useLoad(`details:${info.full_name}`, (signal) => getTableDetails(info.full_name, signal));
   const partitions = (info.columns ?? [])
     .filter((c) => c.partition_index !== undefined)
     .sort((a, b) => (a.partition_index ?? 0) - (b.partition_index ?? 0))
     .map((c) => c.name);
   const when = (ms?: number) => (ms ? new Date(ms).toLocaleString() : "");
   return (
-    <dl className="details">
-      <dt>Full name</dt>
-      <dd>
-        <code>{info.full_name}</code>
-      </dd>
-      <dt>Location</dt>
-      <dd>
-        <code>{info.storage_location}</code>
-      </dd>
-      <dt>Format</dt>
-      <dd>{info.data_source_format}</dd>
-      <dt>Type</dt>
-      <dd>{info.table_type}</dd>
-      <dt>Owner</dt>
-      <dd>{info.owner ?? ""}</dd>
-      <dt>Created</dt>
-      <dd>{when(info.created_at)}</dd>
-      <dt>Updated</dt>
-      <dd>{when(info.updated_at)}</dd>
-      <dt>Partitioned by</dt>
-      <dd>{partitions.length ? partitions.join(", ") : "not partitioned"}</dd>
-      <dt>Columns</dt>
-      <dd>{(info.columns ?? []).length}</dd>
-      <dt>Table id</dt>
-      <dd>
-        <code>{info.table_id}</code>
-      </dd>
-    </dl>
+    <>
+      {details.error !== undefined && <p className="error-box">{messageOf(details.error)}</p>}
+      <dl className="details">
+        <dt>Full name</dt>
+        <dd>
+          <code>{info.full_name}</code>
+        </dd>
+        <dt>Location</dt>
+        <dd>
+          <code>{info.storage_location}</code>
+        </dd>
+        <dt>Format</dt>
+        <dd>{info.data_source_format}</dd>
+        <dt>Type</dt>
+        <dd>{info.table_type}</dd>
+        <dt>Owner</dt>
+        <dd>{info.owner ?? ""}</dd>
+        <dt>Created</dt>
+        <dd>{when(info.created_at)}</dd>
+        <dt>Updated</dt>
+        <dd>{when(info.updated_at)}</dd>
+        <dt>Partitioned by</dt>
+        <dd>{partitions.length ? partitions.join(", ") : "not partitioned"}</dd>
+        <dt>Columns</dt>
+        <dd>{(info.columns ?? []).length}</dd>
+        <dt>Current version</dt>
+        <dd>{details.data ? details.data.version : "…"}</dd>
+        <dt>Size</dt>
+        <dd>{details.data ? bytes(details.data.size_in_bytes) : "…"}</dd>
+        <dt>Files</dt>
+        <dd>{details.data ? details.data.num_files.toLocaleString() : "…"}</dd>
+        <dt>Rows</dt>
+        <dd>{details.data ? details.data.num_rows.toLocaleString() : "…"}</dd>
+        <dt>Table id</dt>
+        <dd>
+          <code>{info.table_id}</code>
+        </dd>
+      </dl>
+    </>
   );
 }
