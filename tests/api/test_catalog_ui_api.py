@@ -156,3 +156,48 @@ def _mlflow_run_reading(
     lineage.log_reads(run.info.run_id)
     client.set_terminated(run.info.run_id)
     return str(run.info.run_id)
+
+
+WRITER_JOB = """
+from brickyard import job, task
+
+@job
+def refresh_sales():
+    @task
+    def load() -> int:
+        import pyarrow as pa
+
+        import brickyard
+
+        table = brickyard.connect().catalog.table("main.default.sales")
+        table.append(pa.table({"id": [9], "customer_id": [99]}))
+        return 1
+
+    load()
+"""
+
+
+def test_a_job_task_that_writes_the_table_is_its_writer(
+    ws: Workspace, api: TestClient, sales: str
+) -> None:
+    ws.jobs.jobs_dir.mkdir(parents=True, exist_ok=True)
+    (ws.jobs.jobs_dir / "refresh_sales.py").write_text(WRITER_JOB)
+    assert ws.jobs.reload() == []
+    job_id = api.get("/api/2.2/jobs/list").json()["jobs"][0]["job_id"]
+    runner = ws.job_runner()
+    try:
+        run_id = int(api.post("/api/2.2/jobs/run-now", json={"job_id": job_id}).json()["run_id"])
+        assert runner.run_until(lambda: ws.jobs.run(run_id).state.finished, 120)
+    finally:
+        runner.stop()
+    assert ws.jobs.run(run_id).state.name == "SUCCESS"
+    newest = api.get(f"{UC}/tables/{sales}/history").json()["versions"][0]
+    assert newest["rows_added"] == 1
+    assert newest["job"] == {
+        "job": "refresh_sales",
+        "run_id": str(run_id),
+        "task": "load",
+        "try": "1",
+    }
+    (writer,) = api.get(f"{UC}/tables/{sales}/lineage").json()["writers"]
+    assert writer["versions"] == [1]
