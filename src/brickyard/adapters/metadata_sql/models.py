@@ -189,6 +189,9 @@ serving_endpoints = Table(
 Index("ix_job_runs_job_state", job_runs.c.job_id, job_runs.c.state)
 Index("ix_job_runs_state", job_runs.c.state)
 Index("ix_task_runs_state", task_runs.c.state)
+# migration 0006: unreported finished runs (the scheduler's every tick); a job's runs by id
+Index("ix_job_runs_notified_at", job_runs.c.notified_at, job_runs.c.id)
+Index("ix_job_runs_job_id_id", job_runs.c.job_id, job_runs.c.id)
 
 # -- users and browser sessions (migration 0005) ----------------------------------------------
 users = Table(
