@@ -53,6 +53,9 @@ HOST = "127.0.0.1"
 P99_GOAL_MS = 100.0
 SCHEDULE_GOAL_S = 5.0
 REQUEST_TIMEOUT_S = 10.0
+# At most this many requests in flight: past it a request is not sent and counts as an
+# error (a server far behind would otherwise grow the client's queue without bound).
+MAX_IN_FLIGHT = 400
 SERVER_START_TIMEOUT_S = 60.0
 SCHEDULED_JOB = "every_minute"
 SCHEDULED_JOB_FILE = f"""
@@ -85,6 +88,8 @@ class LoadResult:
     errors: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     sent: int = 0
+    dropped: int = 0  # not sent: MAX_IN_FLIGHT requests were waiting already
+    unanswered: int = 0  # still waiting when the load's drain time was over
     send_lag_max_ms: float = 0.0  # how late the generator itself sent a request
     started: float = 0.0  # epoch seconds
     ended: float = 0.0
@@ -93,6 +98,8 @@ class LoadResult:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    # SIGTERM (timeout, kill) unwinds like Ctrl+C, so the server is stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     console = Console(stderr=args.json)
     with tempfile.TemporaryDirectory(prefix="brickyard-api-load-") as tmp:
         home = Path(tmp) / "home"
@@ -110,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print_table(console, args, results)
     return 0 if all(g["passed"] is not False for g in results["goals"]) else 1
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -310,7 +321,7 @@ async def run_load(port: int, rate: float, seconds: float, seeded: Seeded) -> Lo
         result.latencies_ms[kind] = []
         result.errors[kind] = 0
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     timeout = httpx.Timeout(REQUEST_TIMEOUT_S)
     async with httpx.AsyncClient(
         base_url=f"http://{HOST}:{port}", limits=limits, timeout=timeout
@@ -326,11 +337,18 @@ async def run_load(port: int, rate: float, seconds: float, seeded: Seeded) -> Lo
                 await asyncio.sleep(delay)
             result.send_lag_max_ms = max(result.send_lag_max_ms, (loop.time() - scheduled) * 1e3)
             kind, url = _request(rng, seeded)
+            if len(pending) >= MAX_IN_FLIGHT:
+                result.dropped += 1
+                result.errors[kind] += 1
+                continue
             task = asyncio.create_task(_one(client, kind, url, scheduled, result))
             pending.add(task)
             task.add_done_callback(pending.discard)
         if pending:
             await asyncio.wait(pending, timeout=REQUEST_TIMEOUT_S + 5)
+        result.unanswered = len(pending)
+        for task in list(pending):
+            task.cancel()
         result.elapsed_s = loop.time() - t0
         result.ended = time.time()
         result.sent = total
@@ -416,7 +434,7 @@ def summarize(
 ) -> dict[str, Any]:
     rows = {kind: _stats(values, load.errors[kind]) for kind, values in load.latencies_ms.items()}
     everything = [v for values in load.latencies_ms.values() for v in values]
-    errors = sum(load.errors.values()) + (load.sent - len(everything))  # unanswered: errors
+    errors = sum(load.errors.values()) + load.unanswered
     rows["overall"] = _stats(everything, errors)
     achieved = len(everything) / load.elapsed_s if load.elapsed_s else 0.0
     known = [d["delay_s"] for d in delays if d["delay_s"] is not None]
@@ -443,6 +461,8 @@ def summarize(
         "requests": load.sent,
         "achieved_rate": round(achieved, 1),
         "generator_lag_max_ms": round(load.send_lag_max_ms, 1),
+        "dropped": load.dropped,
+        "unanswered": load.unanswered,
         "latency": rows,
         "errors": errors,
         "error_samples": load.error_samples,
@@ -485,6 +505,11 @@ def print_table(console: Console, args: argparse.Namespace, results: dict[str, A
             *(f"{row[k]:.1f}" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms")),
         )
     console.print(latency)
+    if results["dropped"] or results["unanswered"]:
+        console.print(
+            f"  {results['dropped']} requests not sent ({MAX_IN_FLIGHT} in flight already), "
+            f"{results['unanswered']} unanswered at the end: both count as errors"
+        )
     for sample in results["error_samples"]:
         console.print(f"  error: {sample}")
     scheduled = Table(title=f"scheduled runs of {SCHEDULED_JOB} during the load")
