@@ -266,6 +266,7 @@ def running_server(home: Path) -> Iterator[tuple[int, int]]:
     )
     try:
         _wait_healthy(process, port, home)
+        _warm_up(port)
         yield port, process.pid
     finally:
         _stop(process)
@@ -296,6 +297,24 @@ def _wait_healthy(process: subprocess.Popen[bytes], port: int, home: Path) -> No
                     return
             time.sleep(0.1)
     raise SystemExit(f"brickyard up was not healthy within {SERVER_START_TIMEOUT_S:g} s")
+
+
+def _warm_up(port: int) -> None:
+    """Wait for the embedded MLflow, which loads in a thread after /api/health answers (seconds
+    of imports and migrations holding the GIL: a start-up cost, not a request's), then send a
+    few requests of each kind, unmeasured."""
+    base = f"http://{HOST}:{port}"
+    with httpx.Client(base_url=base, timeout=SERVER_START_TIMEOUT_S) as client:
+        with contextlib.suppress(httpx.HTTPError):
+            client.get("/mlflow/health")
+        for _ in range(5):
+            for url in (
+                "/api/2.2/jobs/runs/list?limit=25",
+                "/api/2.1/unity-catalog/tables?catalog_name=main&schema_name=default",
+                "/api/2.2/jobs/runs/get?run_id=1",
+            ):
+                with contextlib.suppress(httpx.HTTPError):
+                    client.get(url)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
