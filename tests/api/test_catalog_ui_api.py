@@ -201,3 +201,19 @@ def test_a_job_task_that_writes_the_table_is_its_writer(
     }
     (writer,) = api.get(f"{UC}/tables/{sales}/lineage").json()["writers"]
     assert writer["versions"] == [1]
+
+
+def test_lineage_still_lists_writers_when_mlflow_fails_to_load(
+    ws: Workspace, api: TestClient, sales: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brickyard.domain.errors import ConfigError
+
+    _mlflow_run_reading(ws, monkeypatch, sales, version=0)
+
+    def broken() -> None:
+        raise ConfigError("MLflow failed to load: no module named 'nope'")
+
+    monkeypatch.setattr(api.app.state.mlflow, "load", broken)  # type: ignore[attr-defined]
+    lineage = api.get(f"{UC}/tables/{sales}/lineage").json()
+    assert lineage["mlflow_runs"] == []
+    assert lineage["mlflow_error"] == "MLflow failed to load: no module named 'nope'"

@@ -27,7 +27,7 @@ from brickyard.api.uc_schemas import (
 )
 from brickyard.arrow.types import parse_type
 from brickyard.domain.catalog import HistoryEntry
-from brickyard.domain.errors import InvalidInputError
+from brickyard.domain.errors import BrickyardError, InvalidInputError
 from brickyard.services.catalog import CatalogService
 
 router = APIRouter(prefix="/api/2.1/unity-catalog", tags=["unity-catalog"])
@@ -266,7 +266,11 @@ def table_lineage(request: Request, full_name: str) -> dict[str, object]:
         found.setdefault(
             "last_written_at", commits[version].timestamp if version in commits else None
         )
-    runs = _mlflow_runs_reading(request, table.full_name)
+    body: dict[str, object] = {}
+    try:
+        runs = _mlflow_runs_reading(request, table.full_name)
+    except BrickyardError as exc:  # MLflow failed to load: the writers are still worth showing
+        runs, body["mlflow_error"] = [], exc.message
     readers: dict[tuple[str, ...], dict[str, Any]] = {}
     for run in runs:
         if run["task"] is not None:
@@ -279,6 +283,7 @@ def table_lineage(request: Request, full_name: str) -> dict[str, object]:
         "writers": list(writers.values()),
         "readers": list(readers.values()),
         "mlflow_runs": runs,
+        **body,
     }
 
 

@@ -154,6 +154,7 @@ export interface TableLineage {
   writers: (TaskRef & { versions: number[]; last_written_at: number | null })[];
   readers: (TaskRef & { mlflow_run_ids: string[] })[];
   mlflow_runs: MlflowRunRef[];
+  mlflow_error?: string; // MLflow could not be loaded: its runs are unknown
 }
 
 export function getTableLineage(fullName: string, signal?: AbortSignal): Promise<TableLineage> {

@@ -61,7 +61,9 @@ export function Lineage({ fullName }: { fullName: string }) {
         </table>
       )}
       <h2>MLflow runs using it as input</h2>
-      {runs.length === 0 ? (
+      {lineage.data.mlflow_error ? (
+        <p className="error-box">{lineage.data.mlflow_error}</p>
+      ) : runs.length === 0 ? (
         <p className="muted">No MLflow run has this table as a dataset input.</p>
       ) : (
         <table className="plain" aria-label="MLflow runs">
