@@ -46,17 +46,20 @@ def free_port() -> int:
 class UiServer:
     """``create_app`` + ``install_web_ui`` under uvicorn in a thread; stop and start again."""
 
-    def __init__(self, workspace: Workspace, sql: SqlService, auth: bool = False) -> None:
+    def __init__(
+        self, workspace: Workspace, sql: SqlService, auth: bool = False, run_jobs: bool = False
+    ) -> None:
         self.workspace = workspace
         self.sql = sql
         self.auth = auth
+        self.run_jobs = run_jobs  # the app runs the jobs (scheduler and executor), as `up` does
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        app = create_app(self.workspace, auth=self.auth)
+        app = create_app(self.workspace, auth=self.auth, run_jobs=self.run_jobs)
         # One SQL engine session per process, as under `brickyard up` (a second DuckDB
         # session in the same process fails to apply its file-access limits).
         app.state.sql = self.sql
@@ -205,3 +208,13 @@ def restartable(
             yield handle, server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def page_on(browser: Browser) -> Any:
+    """Open a checked page (as ``ui`` does) on any server: ``with page_on(url) as handle``."""
+
+    def open_page(url: str) -> Any:
+        return _page_on(browser, url)
+
+    return open_page

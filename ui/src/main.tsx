@@ -34,6 +34,7 @@ function render() {
             <Route path="/catalog/:catalog?/:schema?/:table?" element={<CatalogPage />} />
             <Route path="/sql" element={<SqlPage />} />
             <Route path="/jobs/:jobId?" element={<JobsPage />} />
+            <Route path="/jobs/:jobId/runs/:runId/tasks/:taskKey" element={<JobsPage />} />
             <Route path="/models" element={<ModelsPage />} />
             <Route path="/login" element={<LoginPage />} />
             <Route path="*" element={<NotFoundPage />} />

@@ -2,7 +2,9 @@
 
 Endpoints (under ``/api/2.2/jobs``): ``GET list``, ``GET get``, ``POST run-now``,
 ``GET runs/get``, ``GET runs/list``, ``POST runs/cancel``, ``POST runs/repair``,
-``GET runs/get-output``. Job ids are the jobs table's stable ids; a run's ``run_id`` is the
+``GET runs/get-output``, ``POST update`` (pause_status only). For the web UI: ``GET overview``
+(next run, latest runs per job), ``GET grid`` (runs x tasks states) and ``GET runs/get-log``
+(a task log from a byte offset, for live tail). Job ids are the jobs table's stable ids; a run's ``run_id`` is the
 run's id (``number_in_job`` is the same, as Databricks documents).
 
 States, ours -> Databricks ``state`` (``life_cycle_state`` / ``result_state``)::
@@ -58,13 +60,14 @@ from brickyard.domain.errors import InvalidInputError, NotFoundError
 from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo, TryInfo
 from brickyard.domain.jobs import JobSpec, RunState, TaskSpec, TaskState, TriggerRule
 from brickyard.domain.schedules import PRESETS, parse_cron
-from brickyard.services.jobs import JobsService, TaskOutput
+from brickyard.services.jobs import JobsService, RunSummary, TaskOutput
 
 router = APIRouter(prefix="/api/2.2/jobs", tags=["jobs"])
 
 TASK_RUN_ID_BASE = 10**12
 DEFAULT_JOBS_PAGE, MAX_JOBS_PAGE = 20, 100
 DEFAULT_RUNS_PAGE, MAX_RUNS_PAGE = 25, 1000
+LOG_CHUNK_BYTES = 256 * 1024
 
 _RUN_STATES: dict[RunState, tuple[str, str | None]] = {
     RunState.QUEUED: ("QUEUED", None),
@@ -108,6 +111,12 @@ class RunNowIn(BaseModel):
     job_id: int
     job_parameters: dict[str, Any] | None = None
     idempotency_token: str | None = None  # accepted; every call starts a run
+
+
+class UpdateJobIn(BaseModel):
+    job_id: int
+    new_settings: dict[str, Any] | None = None
+    fields_to_remove: list[str] | None = None
 
 
 class CancelRunIn(BaseModel):
@@ -164,6 +173,77 @@ def run_now(request: Request, body: RunNowIn) -> dict[str, Any]:
     assert run_id is not None  # only scheduled runs (a schedule key) can be refused
     _wake(request)
     return {"run_id": run_id, "number_in_job": run_id}
+
+
+@router.post("/update")
+def update_job(request: Request, body: UpdateJobIn) -> dict[str, Any]:
+    """Pause or unpause a job: the one setting changed here (the rest lives in its file)."""
+    settings = dict(body.new_settings or {})
+    schedule = settings.pop("schedule", None) or {}
+    pause = schedule.get("pause_status") if isinstance(schedule, dict) else None
+    others = sorted(settings) + [f"schedule.{k}" for k in schedule if k != "pause_status"]
+    if others or body.fields_to_remove or pause not in ("PAUSED", "UNPAUSED"):
+        raise InvalidInputError(
+            "only new_settings.schedule.pause_status (PAUSED or UNPAUSED) can be updated: the "
+            "other settings come from the job's file"
+        )
+    service = _service(request)
+    service.set_paused(service.job_by_id(body.job_id).name, pause == "PAUSED")
+    _wake(request)  # a run queued behind the pause may start now
+    return {}
+
+
+@router.get("/overview")
+def jobs_overview(request: Request, runs: int = 10, job_id: int | None = None) -> dict[str, Any]:
+    """For the jobs pages: each job's (or one job's) paused state, next run time (epoch ms,
+    null if none) and its latest ``runs`` runs (newest first) with their states."""
+    if not 1 <= runs <= 50:
+        raise InvalidInputError(f"runs must be between 1 and 50, not {runs}")
+    service = _service(request)
+    listed = [service.job_by_id(job_id)] if job_id is not None else service.list_jobs()
+    jobs = []
+    for job in listed:
+        jobs.append(
+            {
+                "job_id": job.id,
+                "paused": job.paused,
+                "next_run_time": service.next_run_time(job.name),
+                "recent_runs": [
+                    {"run_id": r.id, "state": r.state.value, "start_time": _started(r)}
+                    for r in service.run_summaries(job.id, runs)
+                ],
+            }
+        )
+    return {"jobs": jobs}
+
+
+@router.get("/grid")
+def runs_grid(request: Request, job_id: int, limit: int = 25) -> dict[str, Any]:
+    """Airflow's grid in one answer: the job's latest ``limit`` runs oldest first, each with
+    its tasks' states by task key (our state names: success, failed, running, ...)."""
+    if not 1 <= limit <= 100:
+        raise InvalidInputError(f"limit must be between 1 and 100, not {limit}")
+    service = _service(request)
+    job = service.job_by_id(job_id)
+    latest = service.run_summaries(job_id, limit)[::-1]
+    states = service.task_states([r.id for r in latest])
+    return {
+        "task_keys": [t.task_id for t in job.spec.tasks],
+        "runs": [
+            {
+                "run_id": run.id,
+                "state": run.state.value,
+                "start_time": _started(run),
+                "end_time": run.end_time or 0,
+                "tasks": {key: state.value for key, state in states[run.id].items()},
+            }
+            for run in latest
+        ],
+    }
+
+
+def _started(run: RunSummary) -> int:
+    return run.start_time if run.start_time is not None else run.queued_at
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -244,6 +324,43 @@ def get_run_output(request: Request, run_id: int, task_key: str | None = None) -
     """A task run's value, error and log tail: by task run id, or by run id and task_key."""
     service = _service(request)
     return _output(service, _task_output(request, run_id, task_key))
+
+
+@router.get("/runs/get-log")
+def get_run_log(request: Request, run_id: int, offset: int = 0) -> dict[str, Any]:
+    """A task run's latest log from byte ``offset`` (at most 256 KiB): ``text``, the
+    ``next_offset`` to ask for next, and ``complete`` once the task run ended and all of its
+    log was read. For tailing a running task's log."""
+    if offset < 0:
+        raise InvalidInputError(f"offset must be 0 or more, not {offset}")
+    if run_id < TASK_RUN_ID_BASE:
+        raise InvalidInputError(
+            f"{run_id} is a job run's id: runs/get-log takes a task's run_id (runs/get's "
+            "tasks[].run_id)"
+        )
+    output = _task_output(request, run_id, None)
+    data, size = b"", 0
+    if output.log_path is not None:
+        path = inside_folder(_logs_dir(request), output.log_path)
+        try:
+            with path.open("rb") as file:
+                size = file.seek(0, 2)
+                file.seek(min(offset, size))
+                data = file.read(LOG_CHUNK_BYTES)
+        except OSError:
+            pass  # no log yet: the try has not written one
+    start = min(offset, size)
+    # Cut at the last newline so a multi-byte character or a line is never split (unless
+    # one line is larger than the chunk).
+    if len(data) == LOG_CHUNK_BYTES and b"\n" in data:
+        data = data[: data.rindex(b"\n") + 1]
+    next_offset = start + len(data)
+    complete = output.task_run.state.finished and next_offset >= size
+    return {
+        "text": data.decode("utf-8", errors="replace"),
+        "next_offset": next_offset,
+        "complete": complete,
+    }
 
 
 def _task_output(request: Request, run_id: int, task_key: str | None) -> TaskOutput:

@@ -72,6 +72,7 @@ export interface JobSettings {
   tags?: Record<string, string>;
   tasks: { task_key: string; depends_on?: { task_key: string }[] }[];
   schedule?: { quartz_cron_expression: string; timezone_id: string; pause_status: string };
+  parameters?: { name: string; default: string | null }[];
 }
 
 export interface Job {
