@@ -125,3 +125,20 @@ def test_get_log_reads_nothing_outside_the_logs_folder(
     assert response.status_code == 404
     assert response.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
     assert "SECRET" not in response.text
+
+
+def test_only_admins_pause_jobs(ws: Workspace, secured: TestClient) -> None:
+    from tests.api.conftest import ADMIN, ADMIN_PASSWORD, USER, USER_PASSWORD, login
+
+    (ws.jobs.jobs_dir / "pipeline.py").parent.mkdir(parents=True, exist_ok=True)
+    (ws.jobs.jobs_dir / "pipeline.py").write_text(textwrap.dedent(PIPELINE))
+    assert ws.jobs.reload() == []
+    job = ws.jobs.job("pipeline").id
+    body = {"job_id": job, "new_settings": {"schedule": {"pause_status": "PAUSED"}}}
+    headers = login(secured, USER, USER_PASSWORD)
+    assert secured.get(f"{JOBS}/overview").status_code == 200  # reading is for everyone
+    assert secured.post(f"{JOBS}/update", json=body, headers=headers).status_code == 403
+    assert not ws.jobs.job("pipeline").paused
+    headers = login(secured, ADMIN, ADMIN_PASSWORD)
+    assert secured.post(f"{JOBS}/update", json=body, headers=headers).status_code == 200
+    assert ws.jobs.job("pipeline").paused
