@@ -1,6 +1,8 @@
-"""One headless Chromium for the whole test session (Debian's, driven by Playwright; never a
-browser Playwright downloads). Playwright's sync API allows one driver per process, so every
-browser test uses these fixtures: import them into the test module or conftest."""
+"""Headless Chromium for the browser tests (Debian's, driven by Playwright; never a browser
+Playwright downloads), registered for every test by tests/conftest.py. Playwright's sync API
+allows one driver at a time per process and keeps an asyncio loop running in the main thread
+while it lives: one per test module, stopped after it, so later tests (nbclient, asyncio.run)
+find no loop running."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
         if os.geteuid() != 0:
@@ -40,7 +42,7 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     from playwright.sync_api import sync_playwright
 
@@ -48,7 +50,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=str(chromium_path), args=CHROMIUM_ARGS, timeout=60_000
