@@ -4,10 +4,17 @@
 
 Why: MLflow's ``SqlAlchemyStore`` writes through the ORM, one session per call and one per
 part of a batch. Logging one metric runs ~8 statements (session pragmas, load the run, look up
-then lock the key's ``latest_metrics`` row, flush two objects, commit): ~4.4 ms of Python per
-metric on WAL SQLite (2-core machine), most of a log-metric request. Creating a run loads the
-experiment and its tags, then the new run's metrics, params, tags and inputs back; ending one
-loads them again.
+then lock the key's ``latest_metrics`` row, flush two objects, commit): 4.4 ms or more of
+Python per metric on WAL SQLite (2-core machine), most of a log-metric request. Creating a run
+loads the experiment and its tags, then the new run's metrics, params, tags and inputs back;
+ending one loads them again.
+
+Measured on a loaded 2-core machine, 100 calls each, MLflow's store -> this one: create_run
+14.6 -> 1.6 ms, log_batch of 5 params 12.2 -> 1.6 ms, of 5 metrics 11.7 -> 1.5 ms,
+update_run_info 6.2 -> 1.3 ms, log_metric 10.8 -> 1.0 ms. With the fast path in front
+(mlflow_fast_path.py), ``brickyard up`` spends 3.5 ms of CPU per log_metric request where
+``mlflow server --workers 1`` spends 12.9 ms, and 16 ms per run (4 requests) against 64 ms
+(benchmarks/tracking_bench.py).
 
 ``FastTrackingStore`` keeps MLflow's validation (its own functions, same errors), tables and
 answers, and writes the usual case with SQLAlchemy Core in one transaction per call:
