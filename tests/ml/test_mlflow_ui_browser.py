@@ -1,13 +1,14 @@
 """MLflow's UI in a real headless browser, under /mlflow of `brickyard up`: the index page and
 its JavaScript load, no request the page makes answers 404, and the app renders into its root.
 
-Debian's chromium (`make chromium`, run by `make test`), driven by Playwright; never a browser
-that Playwright downloads itself.
+Debian's chromium (`make chromium`, run by `make test`), driven by Playwright through the
+shared ``browser`` fixture (tests/browser.py: it skips when chromium is missing and we are not
+root); never a browser that Playwright downloads itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -60,5 +61,5 @@ def _path(url: str, server: Server) -> str:
     return url.removeprefix(server.url).split("?", 1)[0]
 
 
-def _is_script(url: Any) -> bool:
-    return str(url).split("?", 1)[0].endswith(".js")
+def _is_script(url: str) -> bool:
+    return url.split("?", 1)[0].endswith(".js")
