@@ -80,11 +80,13 @@ def run_notebook(
         )
         result = NotebookResult(path, notebook, ok=True)
         cells = len(notebook.cells)
+        current = 0  # the cell being run (a dead kernel or a timeout fails this one)
         try:
             with client.setup_kernel(env=env):
                 for index, cell in enumerate(notebook.cells):
                     if cell.cell_type != "code":
                         continue
+                    current = index
                     if progress is not None:
                         progress(index + 1, cells, _first_line(cell.source))
                     if deadline is not None:
@@ -102,9 +104,9 @@ def run_notebook(
                     if _read(result_file).get("exit_value") is not None:
                         break  # dbutils.notebook.exit: the rest does not run
         except CellTimeoutError:
-            _fail(result, _running(notebook), f"timed out after {timeout_s:g} s", "")
+            _fail(result, current, f"timed out after {timeout_s:g} s", "")
         except DeadKernelError:
-            _fail(result, _running(notebook), "kernel died while running this cell", "")
+            _fail(result, current, "kernel died while running this cell", "")
         answer = _read(result_file)
     if result.ok:
         result.exit_value = answer.get("exit_value")
@@ -126,15 +128,6 @@ def _fail(result: NotebookResult, index: int, what: str, traceback: str) -> None
     result.error = f"{result.path.name}: {where} failed: {what}" + (
         f"\n{traceback}" if traceback else ""
     )
-
-
-def _running(notebook: Any) -> int:
-    """The index of the cell that was running: the last one with an execution count."""
-    last = 0
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code" and cell.get("execution_count") is not None:
-            last = index
-    return last
 
 
 def _traceback(cell: Any) -> str:
