@@ -44,5 +44,3 @@ def tracking_uri(ml_server: Server, monkeypatch: pytest.MonkeyPatch) -> str:
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
-
-

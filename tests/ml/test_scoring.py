@@ -217,3 +217,23 @@ def test_bad_options_fail_before_anything(registered: Registered, tmp_path: Path
     with pytest.raises(InvalidInputError, match="names no version"):
         score("models:/scorer/champion", "features", "never", workspace=ws)
     assert not ws.catalog.table_exists("main.default.never")
+
+
+@pytest.fixture(autouse=True)
+def fresh_mlflow_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no mlflow client settings of an earlier test (mlflow's
+    set_tracking_uri writes MLFLOW_TRACKING_URI into the environment and module globals)."""
+    import os
+    import sys
+
+    for var in [v for v in os.environ if v.startswith(("MLFLOW_", "_MLFLOW"))]:
+        monkeypatch.delenv(var)
+    from brickyard.ml import client
+
+    monkeypatch.setattr(client, "_SET_HERE", {})
+    if "mlflow" in sys.modules:
+        from mlflow.tracking._model_registry import utils as registry_utils
+        from mlflow.tracking._tracking_service import utils as tracking_utils
+
+        monkeypatch.setattr(tracking_utils, "_tracking_uri", None)
+        monkeypatch.setattr(registry_utils, "_registry_uri", None)

@@ -215,6 +215,9 @@ def test_pause_and_unpause(jobs_ui: Any, jobs_server: UiServer) -> None:
     assert jobs_server.workspace.jobs.job("flaky").paused
     page.get_by_role("button", name="Unpause").click()
     page.get_by_role("button", name="Pause").wait_for()
+    deadline = time.monotonic() + 10  # the button may show before the request has landed
+    while jobs_server.workspace.jobs.job("flaky").paused and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not jobs_server.workspace.jobs.job("flaky").paused
 
 

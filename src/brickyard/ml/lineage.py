@@ -25,8 +25,8 @@ def record_table_read(table: str, version: int) -> None:
         return
     try:
         run = mlflow.active_run()
-        if run is not None:
-            log_reads(run.info.run_id)
+        if run is not None:  # this read, now (earlier reads were not made in this run)
+            _log_inputs(run.info.run_id, [(table, version)])
     except Exception:  # lineage must never fail a query
         _log.warning("could not log table %s v%d to MLflow", table, version, exc_info=True)
 
@@ -37,7 +37,11 @@ def tables_read() -> dict[str, int]:
 
 def log_reads(run_id: str) -> None:
     """Log every table read so far to MLflow run ``run_id`` as a dataset input (once each)."""
-    new = [(t, v) for t, v in _READS.items() if (run_id, t, v) not in _LOGGED]
+    _log_inputs(run_id, list(_READS.items()))
+
+
+def _log_inputs(run_id: str, reads: list[tuple[str, int]]) -> None:
+    new = [(t, v) for t, v in reads if (run_id, t, v) not in _LOGGED]
     if not new:
         return
     from mlflow import MlflowClient
