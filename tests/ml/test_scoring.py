@@ -49,6 +49,8 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registered]
 def mlflow_pointed_at(home: Path) -> Iterator[Any]:
     """``brickyard.mlflow(home)``; this process's mlflow settings are restored afterwards."""
     saved = {k: v for k, v in os.environ.items() if "MLFLOW" in k}
+    for key in saved:  # an earlier test's settings must not decide where the models go
+        del os.environ[key]
     mlflow = brickyard.mlflow(home)
     try:
         yield mlflow

@@ -80,6 +80,27 @@ def test_mlflow_of_the_workspace_tracks_into_its_store(
     ws.close()
 
 
+def test_a_setting_restored_from_an_earlier_workspace_is_still_replaced(
+    tmp_path: Path, clean_mlflow_env: None
+) -> None:
+    """Code that saves and restores the environment around its own workspace (a test, a
+    notebook helper) brings back a value Brickyard set: the next workspace replaces it, where
+    the user's own value would win."""
+    from brickyard.ml.client import point_mlflow_at
+
+    first = load_config(tmp_path / "a")
+    point_mlflow_at(first)
+    saved = os.environ["MLFLOW_TRACKING_URI"]
+    point_mlflow_at(load_config(tmp_path / "b"))
+    os.environ["MLFLOW_TRACKING_URI"] = saved  # restored by the code that saved it
+    last = load_config(tmp_path / "c")
+    point_mlflow_at(last)
+    assert os.environ["MLFLOW_TRACKING_URI"] == last.ml_backend_store
+    os.environ["MLFLOW_TRACKING_URI"] = "sqlite:////users/own.db"
+    point_mlflow_at(first)
+    assert os.environ["MLFLOW_TRACKING_URI"] == "sqlite:////users/own.db"
+
+
 @pytest.mark.slow
 def test_a_store_locked_by_another_process_is_waited_for(
     tmp_path: Path, clean_mlflow_env: None

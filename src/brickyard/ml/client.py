@@ -19,7 +19,9 @@ from brickyard.config import Config
 # server sets for its workers (private: checked by tests/ml/test_mlflow_contract.py).
 ARTIFACT_ROOT_VAR = "_MLFLOW_SERVER_ARTIFACT_ROOT"
 
-_SET_HERE: dict[str, str] = {}  # what point_mlflow_at set, to tell it from the user's own
+# Every value point_mlflow_at has set per variable, to tell them from the user's own: a value
+# set here for another workspace (even one restored by code that saved it) is replaced.
+_SET_HERE: dict[str, set[str]] = {}
 
 
 def client_environment(config: Config) -> dict[str, str]:
@@ -73,10 +75,9 @@ def point_mlflow_at(config: Config, override: bool = False) -> None:
     if not os.environ.get("MLFLOW_EXPERIMENT_ID"):
         env["MLFLOW_EXPERIMENT_NAME"] = default_experiment()
     for key, value in env.items():
-        # A value set here for another workspace earlier in this process is replaced too.
-        if override or key not in os.environ or os.environ[key] == _SET_HERE.get(key):
+        if override or key not in os.environ or os.environ[key] in _SET_HERE.get(key, ()):
             os.environ[key] = value
-            _SET_HERE[key] = value
+            _SET_HERE.setdefault(key, set()).add(value)
     if os.environ["MLFLOW_TRACKING_URI"] == config.ml_backend_store:
         prepare(MlflowStores(config.ml_backend_store, config.ml_artifact_root))
     mlflow = sys.modules.get("mlflow")
