@@ -363,6 +363,13 @@ def test_failed_upstream_failed_skipped_and_timed_out_tasks(
     assert task_states(slow) == {"forever": ("TERMINATED", "TIMEDOUT")}
     forever = api.get(f"{JOBS}/runs/get-output", params={"run_id": slow_id}).json()
     assert forever["error"].startswith("timed out after 1 s")
+    # A listing names each run's own failed tasks (read for the whole page at once).
+    listed = api.get(f"{JOBS}/runs/list").json()["runs"]
+    assert {r["run_id"]: r["state"]["state_message"] for r in listed} == {
+        slow_id: "task(s) forever timed out",
+        failed_id: "task(s) boom failed",
+    }
+    assert all("tasks" not in r for r in listed)
 
 
 def test_cancel_a_running_run(

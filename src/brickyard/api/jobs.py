@@ -260,8 +260,8 @@ def get_run(
             f"{run_id} is a task run's id (runs/get's tasks[].run_id): runs/get takes a job "
             "run's id; runs/get-output takes a task run's"
         )
-    run = service.run(run_id)
-    return _run(service, run, service.task_runs(run_id))
+    run, task_runs, tries = service.run_detail(run_id)
+    return _run(service, run, task_runs, tries=tries)
 
 
 @router.get("/runs/list")
@@ -286,9 +286,12 @@ def list_runs(
     elif completed_only:
         states = [s for s in RunState if s.finished]
     runs, has_more = service.runs_page(job_id, states, start, size)
+    # Task runs in one query: all of them with expand_tasks, else those a message names.
+    wanted = [r.id for r in runs if expand_tasks or r.state in _STATES_NAMING_TASKS]
+    task_runs = service.task_runs_of(wanted)
     body: dict[str, Any] = {
         "runs": [
-            _run(service, run, service.task_runs(run.id) if expand_tasks else None) for run in runs
+            _run(service, run, task_runs.get(run.id), expand_tasks=expand_tasks) for run in runs
         ],
         "has_more": has_more,
     }
@@ -426,7 +429,15 @@ def _task_settings(task: TaskSpec) -> dict[str, Any]:
     }
 
 
-def _run(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo] | None) -> dict[str, Any]:
+def _run(
+    service: JobsService,
+    run: RunInfo,
+    task_runs: list[TaskRunInfo] | None,
+    expand_tasks: bool = True,
+    tries: list[TryInfo] | None = None,
+) -> dict[str, Any]:
+    """A run in the Jobs API's shape; with ``task_runs`` its tasks too, unless not
+    ``expand_tasks`` (they then only name the failed tasks in the state message)."""
     life, result = _RUN_STATES[run.state]
     state: dict[str, Any] = {
         "life_cycle_state": life,
@@ -457,9 +468,10 @@ def _run(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo] | None
             for k, v in run.params.items()
         ],
     }
-    if task_runs is not None:
+    if task_runs is not None and expand_tasks:
         body["tasks"] = [_task_run(run.spec, t) for t in task_runs]
-        _link_mlflow_runs(body["tasks"], task_runs, service.tries(run.id))
+        found = tries if tries is not None else service.tries(run.id)
+        _link_mlflow_runs(body["tasks"], task_runs, found)
     return body
 
 
@@ -578,6 +590,9 @@ def export_run(
     return {"views": [{"content": html, "name": notebook.stem, "type": "NOTEBOOK"}]}
 
 
+_STATES_NAMING_TASKS = frozenset({RunState.FAILED, RunState.TIMED_OUT})
+
+
 def _run_message(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo] | None) -> str:
     if run.state == RunState.QUEUED:
         try:
@@ -590,7 +605,7 @@ def _run_message(service: JobsService, run: RunInfo, task_runs: list[TaskRunInfo
             "queued: waiting for a free place among the job's max_concurrent_runs "
             f"({run.spec.max_active_runs})"
         )
-    if run.state in (RunState.FAILED, RunState.TIMED_OUT):
+    if run.state in _STATES_NAMING_TASKS:
         task_runs = task_runs if task_runs is not None else service.task_runs(run.id)
         bad = [t.task_id for t in task_runs if t.state in (TaskState.FAILED, TaskState.TIMED_OUT)]
         verb = "timed out" if run.state == RunState.TIMED_OUT else "failed"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from brickyard.domain.jobs import JobSpec, RunState, TaskState
@@ -134,5 +135,8 @@ def spec_to_json(spec: JobSpec) -> str:
     return dumps(spec)
 
 
+@lru_cache(maxsize=128)
 def spec_from_json(text: str) -> JobSpec:
+    """The spec stored as ``text``. Runs of a job share their spec's text, so listing runs
+    decodes each text once; the spec is frozen and nothing changes its dicts in place."""
     return loads(text)

@@ -291,8 +291,11 @@ class CatalogService:
     ) -> list[TableInfo]:
         """Tables of a schema by name; ``with_columns=False`` leaves the column lists empty."""
         default = f"{self.current_catalog}.{self.current_schema}"
-        info = self.get_schema(default if schema is None else schema)
-        return self.store.list_tables(info.ref, after, limit, with_columns)
+        name = default if schema is None else schema
+        found = self.store.list_tables(self.resolve_schema(name), after, limit, with_columns)
+        if not found:
+            self.get_schema(name)  # NotFoundError naming close schemas if it does not exist
+        return found
 
     def drop_table(self, name: str, if_exists: bool = False) -> None:
         """Remove the table from the catalog, then delete its managed data."""

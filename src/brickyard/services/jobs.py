@@ -172,8 +172,21 @@ class JobsService:
         return found
 
     def task_runs(self, run_id: int) -> list[TaskRunInfo]:
-        self.run(run_id)
-        return self.store.task_runs(run_id)
+        found = self.store.task_runs(run_id)
+        if not found:
+            self.run(run_id)  # NotFoundError for a run that does not exist
+        return found
+
+    def task_runs_of(self, run_ids: Sequence[int]) -> dict[int, list[TaskRunInfo]]:
+        """The task runs of each of ``run_ids`` (one query: for listings)."""
+        return self.store.task_runs_of(run_ids)
+
+    def run_detail(self, run_id: int) -> tuple[RunInfo, list[TaskRunInfo], list[TryInfo]]:
+        """A run, its task runs and their tries (one read)."""
+        found = self.store.run_detail(run_id)
+        if found is None:
+            raise NotFoundError(f"run {run_id} does not exist; `brickyard runs list` shows runs")
+        return found
 
     def tries(self, run_id: int) -> list[TryInfo]:
         return self.store.tries(run_id)

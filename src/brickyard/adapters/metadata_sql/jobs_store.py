@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select, update
@@ -332,6 +333,21 @@ class SqlJobStore:
             )
             return [_task_run(r._mapping) for r in rows]
 
+    def task_runs_of(self, run_ids: Sequence[int]) -> dict[int, list[TaskRunInfo]]:
+        found: dict[int, list[TaskRunInfo]] = {run_id: [] for run_id in run_ids}
+        if not found:
+            return found
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(task_runs)
+                .where(task_runs.c.run_id.in_(list(found)))
+                .order_by(task_runs.c.id, task_runs.c.map_index)
+            )
+            for row in rows:
+                task_run = _task_run(row._mapping)
+                found[task_run.run_id].append(task_run)
+        return found
+
     def task_runs_in_state(self, states: Iterable[TaskState]) -> list[TaskRunInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -504,35 +520,55 @@ class SqlJobStore:
             )
 
     def tries(self, run_id: int) -> list[TryInfo]:
-        query = (
-            select(task_tries, task_runs.c.task_id)
-            .join(task_runs, task_runs.c.id == task_tries.c.task_run_id)
-            .where(task_runs.c.run_id == run_id)
-            .order_by(task_runs.c.id, task_tries.c.try_number)
-        )
         with self.engine.connect() as conn:
-            return [
-                TryInfo(
-                    task_run_id=r.task_run_id,
-                    task_id=r.task_id,
-                    try_number=r.try_number,
-                    state=TaskState(r.state),
-                    start_time=r.start_time,
-                    end_time=r.end_time,
-                    error=r.error,
-                    worker=r.worker,
-                    mlflow_run_ids=tuple(json.loads(r.mlflow_run_ids or "[]")),
-                )
-                for r in conn.execute(query)
-            ]
+            return _tries(conn, run_id)
+
+    def run_detail(self, run_id: int) -> tuple[RunInfo, list[TaskRunInfo], list[TryInfo]] | None:
+        """A run with its task runs and their tries, read on one connection (runs/get)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_run_select().where(job_runs.c.id == run_id)).first()
+            if row is None:
+                return None
+            rows = conn.execute(
+                select(task_runs)
+                .where(task_runs.c.run_id == run_id)
+                .order_by(task_runs.c.id, task_runs.c.map_index)
+            )
+            found = [_task_run(r._mapping) for r in rows]
+            return _run(row._mapping), found, _tries(conn, run_id)
+
+
+def _tries(conn: Any, run_id: int) -> list[TryInfo]:
+    query = (
+        select(task_tries, task_runs.c.task_id)
+        .join(task_runs, task_runs.c.id == task_tries.c.task_run_id)
+        .where(task_runs.c.run_id == run_id)
+        .order_by(task_runs.c.id, task_tries.c.try_number)
+    )
+    return [
+        TryInfo(
+            task_run_id=r.task_run_id,
+            task_id=r.task_id,
+            try_number=r.try_number,
+            state=TaskState(r.state),
+            start_time=r.start_time,
+            end_time=r.end_time,
+            error=r.error,
+            worker=r.worker,
+            mlflow_run_ids=tuple(json.loads(r.mlflow_run_ids or "[]")),
+        )
+        for r in conn.execute(query)
+    ]
 
 
 class _StaleRepairError(Exception):
     """Raised inside a repair's transaction to roll it back (a compare-and-set missed)."""
 
 
+@lru_cache(maxsize=1)
 def _run_select() -> Any:
-    # The job file's text stays out of listings: only a worker starting a try needs it.
+    """Runs with their job's name (built once: statements are immutable, each ``where``
+    makes a new one). The job file's text stays out: only a worker starting a try needs it."""
     columns = [c for c in job_runs.c if c.name != "job_source"]
     return select(*columns, jobs.c.name.label("job_name")).join(
         jobs, jobs.c.id == job_runs.c.job_id

@@ -13,7 +13,7 @@ from brickyard.adapters.metadata_sql.models import (
     table_tags,
     tables,
 )
-from brickyard.adapters.metadata_sql.rows import tags_for
+from brickyard.adapters.metadata_sql.rows import SCHEMAS_IN_CATALOGS, TABLES_IN_SCHEMAS, tags_for
 from brickyard.domain.catalog import SearchHit
 
 
@@ -36,7 +36,7 @@ def search_catalog(engine: Engine, text: str, limit: int) -> list[SearchHit]:
             hits.append(_hit(row.name, "catalog", text, name=row.name, comment=row.comment))
         for row in conn.execute(
             select(catalogs.c.name.label("cat"), schemas.c.name, schemas.c.comment)
-            .select_from(schemas.join(catalogs))
+            .select_from(SCHEMAS_IN_CATALOGS)
             .where(or_(like(schemas.c.name), like(schemas.c.comment)))
             .order_by(catalogs.c.name, schemas.c.name)
             .limit(limit)
@@ -57,7 +57,7 @@ def search_catalog(engine: Engine, text: str, limit: int) -> list[SearchHit]:
                 tables.c.name,
                 tables.c.comment,
             )
-            .select_from(tables.join(schemas).join(catalogs))
+            .select_from(TABLES_IN_SCHEMAS)
             .where(or_(like(tables.c.name), like(tables.c.comment), tables.c.id.in_(tagged)))
             .order_by(catalogs.c.name, schemas.c.name, tables.c.name)
             .limit(limit)

@@ -19,6 +19,7 @@ from brickyard.adapters.metadata_sql.models import (
     tables,
 )
 from brickyard.adapters.metadata_sql.rows import (
+    TABLES_IN_SCHEMAS,
     catalog_of,
     find_schema_id,
     find_table_id,
@@ -189,9 +190,7 @@ class SqlMetadataStore:
     def table_location(self, ref: TableRef) -> str | None:
         """Just the storage location: the one fact every read needs, in one indexed query."""
         query = (
-            select(tables.c.storage_location)
-            .select_from(tables.join(schemas).join(catalogs))
-            .where(is_table(ref))
+            select(tables.c.storage_location).select_from(TABLES_IN_SCHEMAS).where(is_table(ref))
         )
         with self.engine.connect() as conn:
             location = conn.execute(query).scalar()
@@ -221,7 +220,7 @@ class SqlMetadataStore:
     def count_tables(self, schema: SchemaRef) -> int:
         query = (
             select(func.count())
-            .select_from(tables.join(schemas).join(catalogs))
+            .select_from(TABLES_IN_SCHEMAS)
             .where(and_(catalogs.c.name == schema.catalog, schemas.c.name == schema.schema))
         )
         with self.engine.connect() as conn:
@@ -229,7 +228,7 @@ class SqlMetadataStore:
 
     def table_full_names(self) -> list[str]:
         query = select(catalogs.c.name, schemas.c.name, tables.c.name).select_from(
-            tables.join(schemas).join(catalogs)
+            TABLES_IN_SCHEMAS
         )
         with self.engine.connect() as conn:
             return [f"{c}.{s}.{t}" for c, s, t in conn.execute(query)]
@@ -325,7 +324,7 @@ class SqlMetadataStore:
         self, conn: Any, rows: Sequence[Any], page: Any, with_columns: bool = True
     ) -> list[TableInfo]:
         """TableInfo for ``rows``; ``page`` selects the same tables for the detail queries."""
-        joined = tables.join(schemas).join(catalogs)
+        joined = TABLES_IN_SCHEMAS
         columns: dict[str, list[ColumnInfo]] = {}
         column_rows = (
             []
