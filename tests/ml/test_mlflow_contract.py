@@ -68,6 +68,21 @@ def test_client_artifact_root_variable_is_the_one_mlflow_reads() -> None:
     assert ARTIFACT_ROOT_VAR == utils._SERVER_ARTIFACT_ROOT_ENV_VAR
 
 
+def test_the_ui_keeps_its_workflow_view_where_brickyards_pages_set_it() -> None:
+    """ui/src/components/Layout.tsx sets MLflow's UI to its model-training view through the
+    localStorage entry MLflow's bundle reads (key ``<key>_v<version>``, a JSON value)."""
+    import mlflow.server
+
+    layout = (Path(__file__).parents[2] / "ui/src/components/Layout.tsx").read_text()
+    assert 'MLFLOW_VIEW_KEY = "mlflow.workflowType_v1"' in layout
+    assert 'JSON.stringify("machine_learning")' in layout
+    bundles = Path(mlflow.server.__file__).parent.glob("js/build/static/js/main.*.js")
+    text = "".join(p.read_text(encoding="utf-8", errors="replace") for p in bundles)
+    assert 'key:"mlflow.workflowType",version:1' in text
+    assert "`${e}_v${t}`" in text
+    assert 'MACHINE_LEARNING="machine_learning"' in text
+
+
 def test_mounting_needs_no_static_prefix() -> None:
     from mlflow.server.fastapi_app import create_fastapi_app
 

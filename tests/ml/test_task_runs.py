@@ -81,6 +81,8 @@ def test_a_task_using_mlflow_gets_a_tagged_run_linked_to_its_try(
     client = _client(ws)
     experiment = client.get_experiment_by_name("/jobs/ml_job")
     assert experiment is not None
+    # Declared model training: MLflow's UI opens its runs, not its GenAI pages.
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     first, second = client.get_run(failed_run), client.get_run(good_run)
     assert first.info.status == "FAILED"
     assert second.info.status == "FINISHED"

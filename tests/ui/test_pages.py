@@ -18,7 +18,7 @@ NAV = {
     "Catalog": "/catalog",
     "SQL": "/sql",
     "Jobs": "/jobs",
-    "Experiments": "/mlflow/",
+    "Experiments": "/mlflow/#/experiments?workflowType=machine_learning",
     "Models": "/models",
 }
 SUM_BY_CATEGORY = (

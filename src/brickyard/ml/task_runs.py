@@ -12,6 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 # The tags that single out this try's runs (the job's name is implied by its run id).
 TRY_TAGS = {
@@ -59,4 +63,17 @@ def _finish(succeeded: bool) -> list[str]:
         if run.info.status == "RUNNING":  # made with the client API and never ended
             client.set_terminated(run.info.run_id, status)
         log_reads(run.info.run_id)
+    for experiment_id in {run.info.experiment_id for run in runs}:
+        _mark_model_development(client, experiment_id)
     return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
+
+
+# MLflow's UI opens an experiment of no declared kind on its GenAI (traces) pages; a job's
+# runs are model training: declared so, its runs table opens. A kind set by the user stays.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+MODEL_DEVELOPMENT = "custom_model_development"
+
+
+def _mark_model_development(client: MlflowClient, experiment_id: str) -> None:
+    if EXPERIMENT_KIND_TAG not in client.get_experiment(experiment_id).tags:
+        client.set_experiment_tag(experiment_id, EXPERIMENT_KIND_TAG, MODEL_DEVELOPMENT)

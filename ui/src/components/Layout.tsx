@@ -1,4 +1,4 @@
-import { Suspense } from "react";
+import { Suspense, useEffect } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { api } from "../api/client";
 import { useConnection } from "../api/connection";
@@ -12,10 +12,27 @@ const PAGES = [
   { to: "/jobs", label: "Jobs" },
 ] as const;
 
+// MLflow's experiments list in its model-training view (MLflow 3 opens on its GenAI view).
+const EXPERIMENTS = "/mlflow/#/experiments?workflowType=machine_learning";
+// Where MLflow's UI (same origin) keeps that choice for its experiment pages (checked by
+// tests/ml/test_mlflow_contract.py). Set once if unset: MLflow's own toggle changes it.
+const MLFLOW_VIEW_KEY = "mlflow.workflowType_v1";
+
+function preferModelTrainingInMlflow(): void {
+  try {
+    if (localStorage.getItem(MLFLOW_VIEW_KEY) === null) {
+      localStorage.setItem(MLFLOW_VIEW_KEY, JSON.stringify("machine_learning"));
+    }
+  } catch {
+    // storage off: MLflow opens on its default view
+  }
+}
+
 /** Every page: the nav bar, the offline banner, the page itself and the toasts. */
 export function Layout() {
   const connection = useConnection();
   const { pathname } = useLocation();
+  useEffect(preferModelTrainingInMlflow, []);
   return (
     <div className="app">
       <header>
@@ -30,7 +47,7 @@ export function Layout() {
             </NavLink>
           ))}
           {/* MLflow's own UI: a full page load, outside this app. */}
-          <a href="/mlflow/" className="navlink">
+          <a href={EXPERIMENTS} className="navlink">
             Experiments
           </a>
           <NavLink to="/models" className="navlink">

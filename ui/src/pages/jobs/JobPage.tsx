@@ -194,6 +194,7 @@ export function JobPage({ jobId }: { jobId: number }) {
         <section aria-label="Selected run">
           <h2>Run {selected}</h2>
           {run.error !== undefined && <p className="error-box">{messageOf(run.error)}</p>}
+          {run.data && <MlflowRuns tasks={run.data.tasks ?? []} />}
           {run.data && <Gantt jobId={jobId} runId={selected} tasks={run.data.tasks ?? []} />}
         </section>
       )}
@@ -224,5 +225,23 @@ export function JobPage({ jobId }: { jobId: number }) {
         )}
       </section>
     </>
+  );
+}
+
+/** The MLflow runs the selected run's tasks logged, each a link into MLflow's UI. */
+function MlflowRuns({ tasks }: { tasks: NonNullable<RunDetail["tasks"]> }) {
+  const tracked = tasks.filter((t) => (t.mlflow_runs ?? []).length > 0);
+  if (tracked.length === 0) return null;
+  return (
+    <p className="mlflow-runs" aria-label="MLflow runs">
+      MLflow runs:{" "}
+      {tracked.flatMap((t) =>
+        (t.mlflow_runs ?? []).map((m) => (
+          <a key={m.run_id} href={m.url} className="chip" title={`MLflow run ${m.run_id}`}>
+            {t.task_key} · {m.run_id.slice(0, 8)}
+          </a>
+        )),
+      )}
+    </p>
   );
 }
