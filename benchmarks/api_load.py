@@ -9,7 +9,8 @@
    job file ``every_minute.py`` scheduled ``* * * * *`` (catchup off) with one no-op task.
 2. ``brickyard up`` on a free port of 127.0.0.1, in its own process group.
 3. An open-loop load: request *i* is sent at ``t0 + i / rate`` whatever the answers before
-   it (asyncio + one ``httpx.AsyncClient`` pool), and its latency counts from that scheduled
+   it (asyncio + one ``aiohttp`` session: httpx's async pool used a whole core at this rate,
+   the client then being the bottleneck), and its latency counts from that scheduled
    time, so a slow server cannot hide its queueing (no coordinated omission). The mix: run
    listings (``runs/list?limit=25``, some of one job, some at an offset), table listings
    (``unity-catalog/tables`` of main.default) and run-status polls (``runs/get`` of a random
@@ -44,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from rich.console import Console
 from rich.table import Table
@@ -340,10 +342,10 @@ async def run_load(port: int, rate: float, seconds: float, seeded: Seeded) -> Lo
         result.latencies_ms[kind] = []
         result.errors[kind] = 0
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    timeout = httpx.Timeout(REQUEST_TIMEOUT_S)
-    async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{port}", limits=limits, timeout=timeout
+    connector = aiohttp.TCPConnector(limit=64)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    async with aiohttp.ClientSession(
+        base_url=f"http://{HOST}:{port}", connector=connector, timeout=timeout
     ) as client:
         loop = asyncio.get_running_loop()
         pending: set[asyncio.Task[None]] = set()
@@ -390,15 +392,15 @@ def _request(rng: random.Random, seeded: Seeded) -> tuple[str, str]:
 
 
 async def _one(
-    client: httpx.AsyncClient, kind: str, url: str, scheduled: float, result: LoadResult
+    client: aiohttp.ClientSession, kind: str, url: str, scheduled: float, result: LoadResult
 ) -> None:
     loop = asyncio.get_running_loop()
     try:
-        response = await client.get(url)
-        await response.aread()
-        ok = 200 <= response.status_code < 300
-        problem = f"{response.status_code} {url}: {response.text[:200]}"
-    except (httpx.HTTPError, OSError) as exc:
+        async with client.get(url) as response:
+            body = await response.read()
+        ok = 200 <= response.status < 300
+        problem = f"{response.status} {url}: {body[:200]!r}"
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         ok, problem = False, f"{type(exc).__name__} {url}: {exc}"
     result.latencies_ms[kind].append((loop.time() - scheduled) * 1e3)
     if not ok:

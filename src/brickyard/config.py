@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
         "auth": False,
         "session_hours": 12,
         "max_request_mb": 64,
+        "threads": 4,
+        "query_threads": 8,
     },
     "engine": {
         "default": "duckdb",
@@ -84,6 +86,10 @@ auth = false
 session_hours = 12
 # Larger request bodies are refused (413) before they are read; 0 = no limit.
 max_request_mb = 64
+# Threads answering API requests at once. More is slower under load: they share one
+# interpreter lock. SQL statements (which may run for minutes) have their own query_threads.
+threads = 4
+query_threads = 8
 
 [engine]
 default = "duckdb"

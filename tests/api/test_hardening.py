@@ -262,3 +262,26 @@ def test_task_logs_are_never_read_outside_the_logs_folder(
         assert response.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
         assert "SECRET" not in response.text
     assert tails == []
+
+
+def test_api_threads_and_query_threads_come_from_the_config(ws: Workspace) -> None:
+    """Quick requests share [server] threads; SQL statements have [server] query_threads."""
+    ws.config.values["server"]["threads"] = 3
+    ws.config.values["server"]["query_threads"] = 5
+    with client_for(ws) as client:
+        app: Any = client.app
+        assert app.state.query_threads.total_tokens == 5
+        tokens = client.portal.call(
+            lambda: anyio.to_thread.current_default_thread_limiter().total_tokens
+        )
+        assert tokens == 3
+        answer = client.post("/api/2.0/sql/statements", json={"statement": "SELECT 1 AS x"})
+        assert answer.json()["result"]["data_array"] == [["1"]]
+
+
+@pytest.mark.parametrize("value", [0, -2, "many", True])
+def test_a_bad_thread_count_is_refused_at_start(ws: Workspace, value: object) -> None:
+    ws.config.values["server"]["threads"] = value
+    refused = pytest.raises(Exception, match=r"\[server\] threads must be a whole number >= 1")
+    with refused, client_for(ws):
+        pass

@@ -51,10 +51,11 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from brickyard.api.responses import json_response
 from brickyard.api.security import inside_folder
 from brickyard.domain.errors import InvalidInputError, NotFoundError
 from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo, TryInfo
@@ -141,7 +142,7 @@ def list_jobs(
     page_token: PageToken = None,
     name: str | None = None,
     expand_tasks: bool = False,  # tasks are always included
-) -> dict[str, Any]:
+) -> Response:
     """The jobs by name, a page at a time, and the job files that failed to load."""
     service = _service(request)
     start, size = _page(offset, page_token, limit, MAX_JOBS_PAGE)
@@ -156,12 +157,12 @@ def list_jobs(
     }
     if body["has_more"]:
         body["next_page_token"] = str(start + size)
-    return body
+    return json_response(body)
 
 
 @router.get("/get")
-def get_job(request: Request, job_id: int) -> dict[str, Any]:
-    return _job(_service(request).job_by_id(job_id))
+def get_job(request: Request, job_id: int) -> Response:
+    return json_response(_job(_service(request).job_by_id(job_id)))
 
 
 @router.post("/run-now")
@@ -194,7 +195,7 @@ def update_job(request: Request, body: UpdateJobIn) -> dict[str, Any]:
 
 
 @router.get("/overview")
-def jobs_overview(request: Request, runs: int = 10, job_id: int | None = None) -> dict[str, Any]:
+def jobs_overview(request: Request, runs: int = 10, job_id: int | None = None) -> Response:
     """For the jobs pages: each job's (or one job's) paused state, next run time (epoch ms,
     null if none) and its latest ``runs`` runs (newest first) with their states."""
     if not 1 <= runs <= 50:
@@ -214,11 +215,11 @@ def jobs_overview(request: Request, runs: int = 10, job_id: int | None = None) -
                 ],
             }
         )
-    return {"jobs": jobs}
+    return json_response({"jobs": jobs})
 
 
 @router.get("/grid")
-def runs_grid(request: Request, job_id: int, limit: int = 25) -> dict[str, Any]:
+def runs_grid(request: Request, job_id: int, limit: int = 25) -> Response:
     """Airflow's grid in one answer: the job's latest ``limit`` runs oldest first, each with
     its tasks' states by task key (our state names: success, failed, running, ...)."""
     if not 1 <= limit <= 100:
@@ -227,7 +228,7 @@ def runs_grid(request: Request, job_id: int, limit: int = 25) -> dict[str, Any]:
     job = service.job_by_id(job_id)
     latest = service.run_summaries(job_id, limit)[::-1]
     states = service.task_states([r.id for r in latest])
-    return {
+    body = {
         "task_keys": [t.task_id for t in job.spec.tasks],
         "runs": [
             {
@@ -240,6 +241,7 @@ def runs_grid(request: Request, job_id: int, limit: int = 25) -> dict[str, Any]:
             for run in latest
         ],
     }
+    return json_response(body)
 
 
 def _started(run: RunSummary) -> int:
@@ -247,13 +249,17 @@ def _started(run: RunSummary) -> int:
 
 
 # -- runs ------------------------------------------------------------------------------------
+# runs/get and runs/list are the API's most frequent calls (clients poll them): a bounded
+# read of a few indexed rows, answered on the event loop. Handing such a read to a worker
+# thread cost more than the read, and under load the threads fought over the interpreter
+# lock (benchmarks/api_load.py). Unbounded or slow routes stay in threads.
 @router.get("/runs/get")
-def get_run(
+async def get_run(
     request: Request,
     run_id: int,
     include_history: bool = False,  # accepted; repairs have no history yet
     include_resolved_values: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     service = _service(request)
     if run_id >= TASK_RUN_ID_BASE:
         raise InvalidInputError(
@@ -261,11 +267,11 @@ def get_run(
             "run's id; runs/get-output takes a task run's"
         )
     run, task_runs, tries = service.run_detail(run_id)
-    return _run(service, run, task_runs, tries=tries)
+    return json_response(_run(service, run, task_runs, tries=tries))
 
 
 @router.get("/runs/list")
-def list_runs(
+async def list_runs(
     request: Request,
     job_id: int | None = None,
     active_only: bool = False,
@@ -274,7 +280,7 @@ def list_runs(
     offset: int = 0,
     page_token: PageToken = None,
     expand_tasks: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     """Runs newest first, optionally of one job, only active or only completed ones."""
     if active_only and completed_only:
         raise InvalidInputError("active_only and completed_only cannot both be true")
@@ -297,7 +303,7 @@ def list_runs(
     }
     if has_more:
         body["next_page_token"] = str(start + size)
-    return body
+    return json_response(body)
 
 
 @router.post("/runs/cancel")
@@ -703,4 +709,8 @@ def _text(value: Any) -> str | None:
     """A parameter value as Databricks shows parameters: text (JSON for non-strings)."""
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     return json.dumps(value, default=str)

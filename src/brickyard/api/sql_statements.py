@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
@@ -65,7 +67,7 @@ def list_warehouses() -> dict[str, Any]:
 
 
 @router.post("/statements")
-def execute_statement(request: Request, body: ExecuteStatementIn) -> dict[str, Any]:
+async def execute_statement(request: Request, body: ExecuteStatementIn) -> dict[str, Any]:
     if body.format.upper() != "JSON_ARRAY" or body.disposition.upper() != "INLINE":
         raise InvalidInputError("only format JSON_ARRAY with disposition INLINE is supported")
     if body.warehouse_id not in (None, "", "duckdb"):
@@ -77,7 +79,10 @@ def execute_statement(request: Request, body: ExecuteStatementIn) -> dict[str, A
             f"unknown warehouse_id '{body.warehouse_id}'; GET /api/2.0/sql/warehouses lists them"
         )
     parameters = parameter_values([p.model_dump() for p in body.parameters or []])
-    result = _service(request).execute(body.statement, body.catalog, body.schema_, parameters)
+    run = partial(_service(request).execute, body.statement, body.catalog, body.schema_, parameters)
+    # In the server's pool for queries (see api/app.py: limit_threads), not the shared one.
+    limiter = getattr(request.app.state, "query_threads", None)
+    result = await anyio.to_thread.run_sync(run, limiter=limiter)
     return _response(result, body.row_limit)
 
 

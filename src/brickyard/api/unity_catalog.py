@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
-from pydantic_core import to_json
 
+from brickyard.api.responses import json_response
 from brickyard.api.uc_schemas import (
     CatalogOut,
     CreateCatalogIn,
@@ -119,8 +119,9 @@ def delete_schema(request: Request, full_name: str, force: bool = False) -> dict
 
 
 # -- tables ----------------------------------------------------------------------------------
+# A bounded page of indexed rows, answered on the event loop (see api/jobs.py: runs/get).
 @router.get("/tables", response_model=ListTablesOut, response_model_exclude_none=True)
-def list_tables(
+async def list_tables(
     request: Request,
     catalog_name: str,
     schema_name: str,
@@ -142,7 +143,7 @@ def list_tables(
     if token:
         body["next_page_token"] = token
     # Plain dicts serialised once in Rust: big pages skip a Pydantic model per table and column.
-    return Response(to_json(body), media_type="application/json")
+    return json_response(body)
 
 
 @router.post("/tables", response_model=TableOut, response_model_exclude_none=True)
@@ -182,13 +183,13 @@ def create_table(request: Request, body: CreateTableIn) -> Response:
         partition_by=partitions,
         tags=body.properties,
     )
-    return Response(to_json(table_dict(table.info)), media_type="application/json")
+    return json_response(table_dict(table.info))
 
 
 @router.get("/tables/{full_name}", response_model=TableOut, response_model_exclude_none=True)
 def get_table(request: Request, full_name: str) -> Response:
     info = _catalog(request).table_info(_three_parts(full_name))
-    return Response(to_json(table_dict(info)), media_type="application/json")
+    return json_response(table_dict(info))
 
 
 @router.delete("/tables/{full_name}")
@@ -205,7 +206,7 @@ def update_table(request: Request, full_name: str, body: UpdateTableIn) -> Respo
         table.set_comment(body.comment or None)
     if body.properties is not None:
         table.set_tags(body.properties)
-    return Response(to_json(table_dict(table.info)), media_type="application/json")
+    return json_response(table_dict(table.info))
 
 
 # -- Brickyard additions: search, details, history, lineage -----------------------------------
