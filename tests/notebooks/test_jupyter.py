@@ -66,6 +66,15 @@ def test_jupyterlab_serves_the_home_notebooks_with_the_brickyard_kernel(tmp_path
     finally:
         process.terminate()
         process.wait(timeout=30)
+    # JupyterLab went with the command that started it: nothing answers on its port.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api", timeout=2)
+        except httpx.ConnectError:
+            break
+        assert time.monotonic() < deadline, "JupyterLab outlived `brickyard notebook`"
+        time.sleep(0.3)
 
 
 def test_a_notebook_runs_another_and_uses_workspace_files(

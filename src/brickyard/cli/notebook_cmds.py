@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -41,11 +42,18 @@ def jupyter(
     from brickyard.notebooks.jupyter import start_jupyter
 
     process = start_jupyter(home if home is not None else default_home(), port)
+    # Stopped by a signal (kill, a service manager) as by Ctrl+C: JupyterLab goes too, not
+    # left running on its port without its parent.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         process.wait()
     except KeyboardInterrupt:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @notebook_app.command("run")
