@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test install ui web lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks bench-api clean
+.PHONY: up test install ui web lint typecheck postgres chromium bench bench-tpch bench-jobs bench-ml bench-notebooks bench-api screenshots clean
 
 up: install web ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
@@ -32,7 +32,7 @@ web:
 	@[ -f src/brickyard/web/dist/index.html ] || ./ui/build.sh
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
 
 typecheck: install
 	$(BIN)/mypy
@@ -71,6 +71,9 @@ bench-notebooks: install ## Brickyard kernel start-up against IPython's plain ke
 
 bench-api: install web ## API under an open-loop 200 requests/s for 60 s, 10,000 runs in the DB
 	$(BIN)/python benchmarks/api_load.py
+
+screenshots: install web chromium ## a PNG of each UI page in docs/screenshots (demo home, headless chromium)
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache ui/node_modules src/brickyard/web/dist
