@@ -58,10 +58,10 @@ from pydantic import BaseModel
 from brickyard.api.responses import json_response
 from brickyard.api.security import inside_folder
 from brickyard.domain.errors import InvalidInputError, NotFoundError
-from brickyard.domain.job_runs import JobInfo, RunInfo, TaskRunInfo, TryInfo
+from brickyard.domain.job_runs import JobInfo, RunInfo, RunSummary, TaskRunInfo, TryInfo
 from brickyard.domain.jobs import JobSpec, RunState, TaskSpec, TaskState, TriggerRule
 from brickyard.domain.schedules import PRESETS, parse_cron
-from brickyard.services.jobs import JobsService, RunSummary, TaskOutput
+from brickyard.services.jobs import JobsService, TaskOutput
 
 router = APIRouter(prefix="/api/2.2/jobs", tags=["jobs"])
 

@@ -140,3 +140,14 @@ def spec_from_json(text: str) -> JobSpec:
     """The spec stored as ``text``. Runs of a job share their spec's text, so listing runs
     decodes each text once; the spec is frozen and nothing changes its dicts in place."""
     return loads(text)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run's state and times without its spec (cheap to list many of)."""
+
+    id: int
+    state: RunState
+    queued_at: int
+    start_time: int | None
+    end_time: int | None

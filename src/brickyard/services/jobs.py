@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brickyard.domain.errors import ConcurrentWriteError, InvalidInputError, NotFoundError
-from brickyard.domain.job_runs import JobInfo, LoadError, NewTaskRun, RunInfo, TaskRunInfo, TryInfo
+from brickyard.domain.job_runs import (
+    JobInfo,
+    LoadError,
+    NewTaskRun,
+    RunInfo,
+    RunSummary,
+    TaskRunInfo,
+    TryInfo,
+)
 from brickyard.domain.jobs import FAILED_TASK_STATES, RunState, TaskState, check_transition
 from brickyard.domain.schedules import next_due_time, parse_local_datetime, parse_schedule
 
@@ -46,17 +54,6 @@ class TaskOutput:
     log_tail: str  # the last lines of the latest try's log ("" before the first try)
     log_truncated: bool  # the log has more lines than ``log_tail``
     log_path: Path | None  # the latest try's log file (None before the first try)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """A run's state and times without its spec (cheap to list many of)."""
-
-    id: int
-    state: RunState
-    queued_at: int
-    start_time: int | None
-    end_time: int | None
 
 
 class JobsService:
@@ -224,46 +221,11 @@ class JobsService:
     def run_summaries(self, job_id: int, limit: int) -> list[RunSummary]:
         """The job's latest ``limit`` runs, newest first, for views of many runs (the UI's
         squares and grid): states and times only, none of the specs ``runs_page`` parses."""
-        from sqlalchemy import select
-
-        from brickyard.adapters.metadata_sql.models import job_runs
-
-        query = (
-            select(
-                job_runs.c.id,
-                job_runs.c.state,
-                job_runs.c.queued_at,
-                job_runs.c.start_time,
-                job_runs.c.end_time,
-            )
-            .where(job_runs.c.job_id == job_id)
-            .order_by(job_runs.c.id.desc())
-            .limit(limit)
-        )
-        with self.store.engine.connect() as conn:
-            return [
-                RunSummary(int(r.id), RunState(r.state), int(r.queued_at), r.start_time, r.end_time)
-                for r in conn.execute(query)
-            ]
+        return self.store.run_summaries(job_id, limit)
 
     def task_states(self, run_ids: Sequence[int]) -> dict[int, dict[str, TaskState]]:
         """Each run's task states by task key, in one query (an expanded task: its last item)."""
-        from sqlalchemy import select
-
-        from brickyard.adapters.metadata_sql.models import task_runs
-
-        found: dict[int, dict[str, TaskState]] = {run_id: {} for run_id in run_ids}
-        if not run_ids:
-            return found
-        query = (
-            select(task_runs.c.run_id, task_runs.c.task_id, task_runs.c.state)
-            .where(task_runs.c.run_id.in_(list(run_ids)))
-            .order_by(task_runs.c.id, task_runs.c.map_index)
-        )
-        with self.store.engine.connect() as conn:
-            for row in conn.execute(query):
-                found[int(row.run_id)][row.task_id] = TaskState(row.state)
-        return found
+        return self.store.task_states(run_ids)
 
     def job_by_id(self, job_id: int) -> JobInfo:
         found = self.store.get_job_by_id(job_id)

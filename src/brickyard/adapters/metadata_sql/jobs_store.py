@@ -28,6 +28,7 @@ from brickyard.domain.job_runs import (
     LoadError,
     NewTaskRun,
     RunInfo,
+    RunSummary,
     TaskRunInfo,
     TryInfo,
     spec_from_json,
@@ -332,6 +333,41 @@ class SqlJobStore:
                 .order_by(task_runs.c.id, task_runs.c.map_index)
             )
             return [_task_run(r._mapping) for r in rows]
+
+    def run_summaries(self, job_id: int, limit: int) -> list[RunSummary]:
+        """The job's latest ``limit`` runs, newest first: states and times, no specs."""
+        query = (
+            select(
+                job_runs.c.id,
+                job_runs.c.state,
+                job_runs.c.queued_at,
+                job_runs.c.start_time,
+                job_runs.c.end_time,
+            )
+            .where(job_runs.c.job_id == job_id)
+            .order_by(job_runs.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                RunSummary(int(r.id), RunState(r.state), int(r.queued_at), r.start_time, r.end_time)
+                for r in conn.execute(query)
+            ]
+
+    def task_states(self, run_ids: Sequence[int]) -> dict[int, dict[str, TaskState]]:
+        """Each run's task states by task key (an expanded task: its last item)."""
+        found: dict[int, dict[str, TaskState]] = {run_id: {} for run_id in run_ids}
+        if not found:
+            return found
+        query = (
+            select(task_runs.c.run_id, task_runs.c.task_id, task_runs.c.state)
+            .where(task_runs.c.run_id.in_(list(found)))
+            .order_by(task_runs.c.id, task_runs.c.map_index)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                found[int(row.run_id)][row.task_id] = TaskState(row.state)
+        return found
 
     def task_runs_of(self, run_ids: Sequence[int]) -> dict[int, list[TaskRunInfo]]:
         found: dict[int, list[TaskRunInfo]] = {run_id: [] for run_id in run_ids}
