@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -85,10 +84,6 @@ def create_app(
         if preload_mlflow:
             mlflow_app.start()
             serving.start()
-        # What start-up made lives as long as the server: kept out of full collections,
-        # which otherwise scan it all and pause requests for tens of milliseconds.
-        gc.collect()
-        gc.freeze()
         yield
         serving.stop()
         if runner is not None:
