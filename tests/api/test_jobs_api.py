@@ -666,3 +666,47 @@ def test_the_databricks_sdk_runs_and_repairs_a_job_over_http(tmp_path: Path) -> 
         assert [r.run_id for r in client.jobs.list_runs(job_id=listed.job_id)] == [run.run_id]
     finally:
         server.stop()
+
+
+def test_a_table_read_by_a_task_is_in_its_lineage_without_mlflow(
+    ws: Workspace, api: TestClient, runner: JobRunner, write_job: Callable[[str, str], None]
+) -> None:
+    """Tries report the catalog tables their queries read (no MLflow needed): the table's
+    lineage lists the reading task with the version it read; a table it did not read, not."""
+    import pyarrow as pa
+
+    ws.catalog.create_table("main.default.src", pa.table({"x": [1, 2, 3]}))
+    ws.catalog.table("main.default.src").append(pa.table({"x": [4]}))
+    ws.catalog.create_table("main.default.other", pa.table({"y": [1]}))
+    write_job(
+        "reader.py",
+        """
+        import brickyard
+
+        @job()
+        def reader():
+            @task
+            def count() -> int:
+                spark = brickyard.spark()
+                return spark.sql("SELECT count(*) AS n FROM main.default.src").collect()[0][0]
+
+            count()
+        """,
+    )
+    run_id = run_now(api, "reader")
+    finish(ws, runner, run_id)
+    assert task_states(get_run(api, run_id)) == {"count": ("TERMINATED", "SUCCESS")}
+    (reader,) = api.get("/api/2.1/unity-catalog/tables/main.default.src/lineage").json()[
+        "readers"
+    ]
+    assert {k: reader[k] for k in ("job", "run_id", "task", "try", "versions")} == {
+        "job": "reader",
+        "run_id": str(run_id),
+        "task": "count",
+        "try": "1",
+        "versions": [1],
+    }
+    assert reader["mlflow_run_ids"] == []
+    assert reader["last_read_at"] > 0
+    other = api.get("/api/2.1/unity-catalog/tables/main.default.other/lineage").json()
+    assert other["readers"] == []

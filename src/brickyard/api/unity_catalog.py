@@ -256,7 +256,8 @@ def table_history(
 
 @router.get("/tables/{full_name}/lineage")
 def table_lineage(request: Request, full_name: str) -> dict[str, object]:
-    """The job tasks that wrote the table, and the MLflow runs (with their tasks) that read it."""
+    """The job tasks that wrote the table, the job tasks that read it, and the MLflow runs
+    (with their tasks) that used it as an input."""
     table = _catalog(request).table(_three_parts(full_name))
     writers: dict[tuple[str, ...], dict[str, Any]] = {}
     commits = {e.version: e for e in table.history()}
@@ -272,14 +273,30 @@ def table_lineage(request: Request, full_name: str) -> dict[str, object]:
         runs = _mlflow_runs_reading(request, table.full_name)
     except BrickyardError as exc:  # MLflow failed to load: the writers are still worth showing
         runs, body["mlflow_error"] = [], exc.message
+    # Readers: the tries that read it (recorded with every try), and the job tasks of MLflow
+    # runs that logged it as an input (runs of tries from before that record, too).
     readers: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def reader(task: dict[str, str | None]) -> dict[str, Any]:
+        return readers.setdefault(
+            tuple(map(str, task.values())), {**task, "versions": [], "mlflow_run_ids": []}
+        )
+
+    for read in request.app.state.workspace.job_store.table_readers(table.full_name):
+        found = reader(
+            {
+                "job": read.job,
+                "run_id": str(read.run_id),
+                "task": read.task_id,
+                "try": str(read.try_number),
+            }
+        )
+        if read.version not in found["versions"]:
+            found["versions"].append(read.version)
+        found.setdefault("last_read_at", read.read_at)
     for run in runs:
         if run["task"] is not None:
-            reader = run["task"]
-            found = readers.setdefault(
-                tuple(map(str, reader.values())), {**reader, "mlflow_run_ids": []}
-            )
-            found["mlflow_run_ids"].append(run["run_id"])
+            reader(run["task"])["mlflow_run_ids"].append(run["run_id"])
     return {
         "writers": list(writers.values()),
         "readers": list(readers.values()),

@@ -151,3 +151,15 @@ class RunSummary:
     queued_at: int
     start_time: int | None
     end_time: int | None
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A job task's try read a catalog table (at ``version``): the table's lineage."""
+
+    job: str
+    run_id: int
+    task_id: str
+    try_number: int
+    version: int
+    read_at: int  # epoch ms: when the try ended

@@ -152,7 +152,7 @@ export interface MlflowRunRef {
 
 export interface TableLineage {
   writers: (TaskRef & { versions: number[]; last_written_at: number | null })[];
-  readers: (TaskRef & { mlflow_run_ids: string[] })[];
+  readers: (TaskRef & { versions: number[]; last_read_at?: number; mlflow_run_ids: string[] })[];
   mlflow_runs: MlflowRunRef[];
   mlflow_error?: string; // MLflow could not be loaded: its runs are unknown
 }

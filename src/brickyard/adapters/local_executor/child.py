@@ -93,6 +93,7 @@ def run_try(request: TryRequest) -> None:
     if not outcome["ok"]:
         log.error("%s", outcome["error"])
     outcome["mlflow_runs"] = _finish_mlflow_runs(bool(outcome["ok"]), log)
+    outcome["tables_read"] = _tables_read()
     _flush()
     Path(request.result_path).write_text(json.dumps(outcome, default=str))
     os._exit(0)  # no atexit handlers of the parent's modules in a forked child
@@ -119,6 +120,13 @@ def _point_mlflow_at_workspace(request: TryRequest) -> None:
         from brickyard.adapters.mlflow_server import tune_sqlite
 
         tune_sqlite(Path(uri.removeprefix("sqlite:///")))
+
+
+def _tables_read() -> dict[str, int]:
+    """The catalog tables (latest version) this try's queries read: its lineage."""
+    from brickyard.ml.lineage import tables_read
+
+    return tables_read()
 
 
 def _finish_mlflow_runs(succeeded: bool, log: logging.Logger) -> list[str]:

@@ -82,6 +82,7 @@ class TryOutcome:
     timed_out: bool = False
     mlflow_runs: tuple[str, ...] = ()  # the MLflow runs the try created
     task_values: dict[str, Any] | None = None  # values the task set by key
+    tables_read: dict[str, int] = field(default_factory=dict)  # catalog table -> version
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class LocalExecutor:
             next_try,
             mlflow_run_ids=outcome.mlflow_runs,
             task_values_json=json.dumps(outcome.task_values) if outcome.task_values else None,
+            tables_read=outcome.tables_read,
         )
 
     def _reschedule(self, running: _Running, now: int) -> None:
@@ -366,6 +368,7 @@ def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
         )
         return TryOutcome(False, error=f"the task's process died before it finished ({how})")
     runs = tuple(str(r) for r in result.get("mlflow_runs") or ())
+    reads = {str(t): int(v) for t, v in (result.get("tables_read") or {}).items()}
     if result.get("ok"):
         return TryOutcome(
             True,
@@ -373,8 +376,10 @@ def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
             poked=result.get("poked"),
             mlflow_runs=runs,
             task_values=result.get("task_values"),
+            tables_read=reads,
         )
-    return TryOutcome(False, error=str(result.get("error") or "the task failed"), mlflow_runs=runs)
+    error = str(result.get("error") or "the task failed")
+    return TryOutcome(False, error=error, mlflow_runs=runs, tables_read=reads)
 
 
 def _timed_out(task: TaskSpec) -> TryOutcome:

@@ -7,7 +7,7 @@ workers racing for the same task run cannot both win, and a stale update changes
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,7 @@ from brickyard.adapters.metadata_sql.models import (
     job_load_errors,
     job_runs,
     jobs,
+    table_reads,
     task_runs,
     task_tries,
 )
@@ -29,6 +30,7 @@ from brickyard.domain.job_runs import (
     NewTaskRun,
     RunInfo,
     RunSummary,
+    TableRead,
     TaskRunInfo,
     TryInfo,
     spec_from_json,
@@ -459,11 +461,13 @@ class SqlJobStore:
         extra_try: bool = False,
         mlflow_run_ids: Sequence[str] = (),
         task_values_json: str | None = None,
+        tables_read: Mapping[str, int] | None = None,
     ) -> bool:
         """End a running try: the task run's new state and the try's record, together.
 
         ``extra_try`` adds one allowed try: a sensor's poke does not use up its retries.
-        ``mlflow_run_ids`` links the MLflow runs the try created.
+        ``mlflow_run_ids`` links the MLflow runs the try created; ``tables_read`` (catalog
+        table -> version) are the tables it read, for their lineage.
         """
         with Transaction(self.engine) as conn:
             result = conn.execute(
@@ -498,7 +502,54 @@ class SqlJobStore:
                     mlflow_run_ids=json.dumps(list(mlflow_run_ids)) if mlflow_run_ids else None,
                 )
             )
+            if tables_read:
+                conn.execute(
+                    insert(table_reads),
+                    [
+                        {
+                            "task_run_id": task_run_id,
+                            "try_number": try_number,
+                            "table_name": name,
+                            "version": version,
+                            "read_at": now,
+                        }
+                        for name, version in sorted(tables_read.items())
+                    ],
+                )
         return True
+
+    def table_readers(self, table_name: str, limit: int = 200) -> list[TableRead]:
+        """The job task tries that read ``table_name``, newest first."""
+        query = (
+            select(
+                jobs.c.name.label("job"),
+                task_runs.c.run_id,
+                task_runs.c.task_id,
+                table_reads.c.try_number,
+                table_reads.c.version,
+                table_reads.c.read_at,
+            )
+            .select_from(
+                table_reads.join(task_runs, task_runs.c.id == table_reads.c.task_run_id)
+                .join(job_runs, job_runs.c.id == task_runs.c.run_id)
+                .join(jobs, jobs.c.id == job_runs.c.job_id)
+            )
+            .where(table_reads.c.table_name == table_name)
+            .order_by(table_reads.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                TableRead(
+                    r.job,
+                    int(r.run_id),
+                    r.task_id,
+                    int(r.try_number),
+                    int(r.version),
+                    int(r.read_at),
+                )
+                for r in conn.execute(query)
+            ]
 
     def expand_task_run(self, task_run_id: int, items: int, max_tries: int) -> bool:
         """Replace a pending expanded task by its ``items`` queued item task runs, at once."""

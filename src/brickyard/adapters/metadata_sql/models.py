@@ -174,6 +174,19 @@ task_tries = Table(
     Column("mlflow_run_ids", Text),  # JSON list: the MLflow runs the try created
 )
 
+# The catalog tables each try read (migration 0007): the readers in a table's lineage.
+table_reads = Table(
+    "table_reads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_run_id", Integer, ForeignKey("task_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("try_number", Integer, nullable=False),
+    Column("table_name", String(767), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("read_at", BigInteger, nullable=False),
+    Index("ix_table_reads_table_name", "table_name", "id"),
+)
+
 serving_endpoints = Table(
     "serving_endpoints",
     metadata,

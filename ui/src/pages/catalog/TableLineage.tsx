@@ -38,7 +38,7 @@ export function Lineage({ fullName }: { fullName: string }) {
       )}
       <h2>Read by</h2>
       {readers.length === 0 ? (
-        <p className="muted">No job task's MLflow run recorded reading this table.</p>
+        <p className="muted">No job task has read this table.</p>
       ) : (
         <table className="plain" aria-label="Readers">
           <thead>
@@ -47,6 +47,8 @@ export function Lineage({ fullName }: { fullName: string }) {
               <th>Run</th>
               <th>Task</th>
               <th>Try</th>
+              <th>Versions</th>
+              <th>Last read</th>
               <th>MLflow runs</th>
             </tr>
           </thead>
@@ -54,6 +56,8 @@ export function Lineage({ fullName }: { fullName: string }) {
             {readers.map((r) => (
               <tr key={taskKey(r)}>
                 <TaskCells task={r} />
+                <td>{r.versions.join(", ")}</td>
+                <td>{r.last_read_at ? new Date(r.last_read_at).toLocaleString() : ""}</td>
                 <td>{r.mlflow_run_ids.length}</td>
               </tr>
             ))}
