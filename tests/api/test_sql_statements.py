@@ -76,6 +76,10 @@ def test_writes_go_through_the_catalog_and_bad_requests_are_4xx(client: TestClie
     wrong = client.post(f"{SQL}/statements", json={"statement": "SELECT 1", "warehouse_id": "x9"})
     assert wrong.status_code == 400
     assert client.get(f"{SQL}/statements/nope").status_code == 404
+    # The server keeps statements on its confined DuckDB session and says where Spark runs.
+    spark = client.post(f"{SQL}/statements", json={"statement": "SELECT 1", "warehouse_id": "spark"})
+    assert spark.status_code == 400
+    assert "brickyard sql --engine spark" in spark.json()["message"]
 
 
 def test_statements_cannot_read_the_servers_files(client: TestClient, tmp_path: Path) -> None:

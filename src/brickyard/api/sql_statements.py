@@ -73,7 +73,10 @@ async def execute_statement(request: Request, body: ExecuteStatementIn) -> dict[
     if body.warehouse_id not in (None, "", "duckdb"):
         if body.warehouse_id == "spark":
             raise InvalidInputError(
-                "the spark warehouse is stopped: this version runs SQL on duckdb"
+                "the spark warehouse is stopped: the server runs statements on duckdb, whose "
+                "file access it confines to the warehouse (Spark SQL could read any file the "
+                "server can); run Spark SQL with `brickyard sql --engine spark` or "
+                "brickyard.spark(engine='spark')"
             )
         raise InvalidInputError(
             f"unknown warehouse_id '{body.warehouse_id}'; GET /api/2.0/sql/warehouses lists them"
