@@ -12,16 +12,12 @@ Ctrl+C or an error.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +28,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks/: `brickyard up` started and stopped as it does
+
+from benchmarks.api_load import running_server  # noqa: E402
+
 BRICKYARD = Path(sys.executable).parent / "brickyard"
 CHROMIUM = Path("/usr/bin/chromium")
 HOST = "127.0.0.1"
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             _cli(home, "init", "--demo")
             _cli(home, "jobs", "run", "demo", "--wait")
             _cli(home, "jobs", "run", "ml_demo", "--wait")
-        with _server(home) as url:
-            written = _shoot(url, args.out)
+        with running_server(home) as (port, _pid):  # healthy, MLflow loaded; stopped after
+            written = _shoot(f"http://{HOST}:{port}", args.out)
     for path in written:
         console.print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     console.print(f"{len(written)} screenshots in {args.out}")
@@ -86,52 +86,6 @@ def _cli(home: Path, *args: str) -> None:
 
 def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("BRICKYARD_", "MLFLOW_"))}
-
-
-@contextlib.contextmanager
-def _server(home: Path) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port = int(sock.getsockname()[1])
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(BRICKYARD), "up", "--home", str(home), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_env(),
-        start_new_session=True,
-    )
-    url = f"http://{HOST}:{port}"
-    try:
-        with console.status(f"brickyard up on {url} ..."):
-            _wait_until(lambda: _answers(url + "/api/health"), process, "the API")
-            _wait_until(lambda: _answers(url + "/mlflow/health"), process, "MLflow")
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
-
-
-def _answers(url: str) -> bool:
-    with contextlib.suppress(httpx.HTTPError):
-        return httpx.get(url, timeout=5).status_code == 200
-    return False
-
-
-def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 120
-    while not ready():
-        if process.poll() is not None:
-            raise SystemExit(f"brickyard up exited ({process.returncode}) before {what} was up")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} did not answer within 120 s")
-        time.sleep(0.3)
 
 
 def _shoot(url: str, out: Path) -> list[Path]:
