@@ -134,3 +134,40 @@ def test_a_task_using_mlflow_gets_a_tagged_run_linked_to_its_try(
     }
     assert tries_shown[("train", 2)] == [good_run]
     assert tries_shown[("prep", 1)] == []
+
+
+DYING_JOB = """
+@job
+def dies():
+    @task
+    def train(ctx) -> None:
+        import os
+        import signal
+
+        import mlflow
+
+        mlflow.start_run(run_name="never ends")
+        mlflow.log_metric("step", 1)
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer or a timeout would
+
+    train()
+"""
+
+
+def test_a_killed_tries_mlflow_run_is_ended_and_linked(
+    ws: Workspace,
+    add_job: Callable[..., None],  # noqa: F811
+    run_to_end: Callable[..., Any],  # noqa: F811
+) -> None:
+    """The try's process is killed before it could end or report its run: the executor ends
+    it (KILLED) and links it to the try."""
+    add_job("dies.py", DYING_JOB)
+    run = run_to_end("dies", timeout_s=120)
+    assert run.state == RunState.FAILED
+    (attempt,) = ws.jobs.tries(run.id)
+    assert "killed by signal 9" in (attempt.error or "")
+    (mlflow_run_id,) = attempt.mlflow_run_ids
+    killed = _client(ws).get_run(mlflow_run_id)
+    assert killed.info.status == "KILLED"
+    assert killed.info.run_name == "never ends"
+    assert killed.data.tags["brickyard.try"] == "1"

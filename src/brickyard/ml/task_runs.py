@@ -68,6 +68,49 @@ def _finish(succeeded: bool) -> list[str]:
     return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
 
 
+def end_killed_try_runs(
+    env: dict[str, str], run_id: int, task_id: str, try_number: int, map_index: int = -1
+) -> list[str]:
+    """For the process that ran a try's process, once that one was killed (a timeout) or died:
+    the try's MLflow runs still RUNNING are ended KILLED; the ids of all its runs, to link.
+
+    The try's own process ends and links its runs when it returns; this is for when it never
+    did. MLflow is only imported when its store exists (a try of a workspace that never used
+    MLflow costs nothing)."""
+    uri = env.get("MLFLOW_TRACKING_URI", "")
+    if not uri or (uri.startswith("sqlite:///") and not os.path.exists(uri[len("sqlite:///") :])):
+        return []
+    try:
+        return _end_killed(uri, run_id, task_id, try_number, map_index)
+    except Exception:  # the try's outcome stands even if MLflow is unreachable now
+        _log.warning("could not end the MLflow runs of a killed try", exc_info=True)
+        return []
+
+
+def _end_killed(uri: str, run_id: int, task_id: str, try_number: int, map_index: int) -> list[str]:
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
+
+    client = MlflowClient(tracking_uri=uri)
+    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
+    if not experiments:
+        return []
+    tags = {
+        "brickyard.run_id": str(run_id),
+        "brickyard.task": task_id,
+        "brickyard.try": str(try_number),
+    }
+    if map_index >= 0:
+        tags["brickyard.map_index"] = str(map_index)
+    # Validated values (ids, numbers, task names): no quotes can reach the filter.
+    where = " and ".join(f"tags.`{k}` = '{v}'" for k, v in tags.items() if "'" not in v)
+    runs = client.search_runs(experiments, where, max_results=1000)
+    for run in runs:
+        if run.info.status == "RUNNING":
+            client.set_terminated(run.info.run_id, "KILLED")
+    return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
+
+
 # MLflow's UI opens an experiment of no declared kind on its GenAI (traces) pages; a job's
 # runs are model training: declared so, its runs table opens. A kind set by the user stays.
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"

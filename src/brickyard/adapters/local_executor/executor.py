@@ -16,7 +16,7 @@ import signal
 import socket
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import spawn
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,7 @@ class TryOutcome:
     mlflow_runs: tuple[str, ...] = ()  # the MLflow runs the try created
     task_values: dict[str, Any] | None = None  # values the task set by key
     tables_read: dict[str, int] = field(default_factory=dict)  # catalog table -> version
+    reported: bool = True  # False: the try's process was killed or died before reporting
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,36 @@ class LocalExecutor:
             if process.is_alive():
                 if running.deadline_ms is not None and now >= running.deadline_ms:
                     self._kill(process)
-                    self._finish(running, _timed_out(running.task))
+                    self._finish(running, self._with_orphan_runs(running, _timed_out(running.task)))
                     del self._running[task_run_id]
                     ended.append(running.task_run.run_id)
                 continue
             process.join()
-            self._finish(running, _outcome(running, process.exitcode))
+            self._finish(
+                running, self._with_orphan_runs(running, _outcome(running, process.exitcode))
+            )
             del self._running[task_run_id]
             ended.append(running.task_run.run_id)
         if self._running:
             self.store.heartbeat(list(self._running), now)
         return ended
+
+    def _with_orphan_runs(self, running: _Running, outcome: TryOutcome) -> TryOutcome:
+        """A try whose process never reported (killed, died): its MLflow runs are ended here
+        and linked, instead of staying RUNNING and unlinked."""
+        if outcome.reported or not self.settings.ml_env:
+            return outcome
+        from brickyard.ml.task_runs import end_killed_try_runs
+
+        task_run = running.task_run
+        runs = end_killed_try_runs(
+            self.settings.ml_env,
+            task_run.run_id,
+            task_run.task_id,
+            task_run.try_number,
+            task_run.map_index,
+        )
+        return replace(outcome, mlflow_runs=tuple(runs)) if runs else outcome
 
     def cancel(self, task_run_ids: set[int]) -> None:
         """Kill the worker processes of these task runs (their run was canceled)."""
@@ -366,7 +386,9 @@ def _outcome(running: _Running, exitcode: int | None) -> TryOutcome:
             if exitcode is not None and exitcode < 0
             else f"exit code {exitcode}"
         )
-        return TryOutcome(False, error=f"the task's process died before it finished ({how})")
+        return TryOutcome(
+            False, error=f"the task's process died before it finished ({how})", reported=False
+        )
     runs = tuple(str(r) for r in result.get("mlflow_runs") or ())
     reads = {str(t): int(v) for t, v in (result.get("tables_read") or {}).items()}
     if result.get("ok"):
@@ -387,6 +409,7 @@ def _timed_out(task: TaskSpec) -> TryOutcome:
         False,
         error=f"timed out after {task.timeout_s:g} s (the task's timeout); killed",
         timed_out=True,
+        reported=False,
     )
 
 
