@@ -356,7 +356,7 @@ def get_run_log(request: Request, run_id: int, offset: int = 0) -> dict[str, Any
                 size = file.seek(0, 2)
                 file.seek(min(offset, size))
                 data = file.read(LOG_CHUNK_BYTES)
-        except OSError:
+        except FileNotFoundError:
             pass  # no log yet: the try has not written one
     start = min(offset, size)
     # Cut at the last newline so a multi-byte character or a line is never split (unless

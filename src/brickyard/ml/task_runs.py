@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+    from mlflow.entities import Run
 
 # The tags that single out this try's runs (the job's name is implied by its run id).
 TRY_TAGS = {
@@ -42,7 +43,6 @@ def finish_try_runs(succeeded: bool) -> list[str]:
 
 def _finish(succeeded: bool) -> list[str]:
     import mlflow
-    from mlflow.entities import ViewType
 
     from brickyard.ml.lineage import log_reads
 
@@ -50,22 +50,36 @@ def _finish(succeeded: bool) -> list[str]:
     while mlflow.active_run() is not None:
         mlflow.end_run(status)
     client = mlflow.MlflowClient()
-    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
-    if not experiments:
-        return []
-    clauses = [
-        f"tags.`{tag}` = '{os.environ[var]}'"
+    tags = {
+        tag: os.environ[var]
         for tag, var in TRY_TAGS.items()
         if tag != "brickyard.job" and os.environ.get(var)
-    ]
-    runs = client.search_runs(experiments, " and ".join(clauses), max_results=1000)
+    }
+    runs = _end_try_runs(client, tags, status)
     for run in runs:
-        if run.info.status == "RUNNING":  # made with the client API and never ended
-            client.set_terminated(run.info.run_id, status)
         log_reads(run.info.run_id)
     for experiment_id in {run.info.experiment_id for run in runs}:
         _mark_model_development(client, experiment_id)
-    return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
+    return [run.info.run_id for run in runs]
+
+
+def _end_try_runs(client: MlflowClient, tags: dict[str, str], status: str) -> list[Run]:
+    """The runs tagged with a try's ``tags`` (oldest first); those still RUNNING (made with
+    the client API and never ended, or left by a killed process) are ended ``status``."""
+    from mlflow.entities import ViewType
+
+    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
+    if not experiments or not tags:  # no tags would select every run of the workspace
+        return []
+    for value in tags.values():  # ids, numbers and task names: never a quote in a filter
+        if "'" in value:
+            raise ValueError(f"a try's tag value cannot hold a quote: {value!r}")
+    where = " and ".join(f"tags.`{tag}` = '{value}'" for tag, value in tags.items())
+    runs = client.search_runs(experiments, where, max_results=1000)
+    for run in runs:
+        if run.info.status == "RUNNING":
+            client.set_terminated(run.info.run_id, status)
+    return sorted(runs, key=lambda r: r.info.start_time or 0)
 
 
 def end_killed_try_runs(
@@ -89,12 +103,7 @@ def end_killed_try_runs(
 
 def _end_killed(uri: str, run_id: int, task_id: str, try_number: int, map_index: int) -> list[str]:
     from mlflow import MlflowClient
-    from mlflow.entities import ViewType
 
-    client = MlflowClient(tracking_uri=uri)
-    experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
-    if not experiments:
-        return []
     tags = {
         "brickyard.run_id": str(run_id),
         "brickyard.task": task_id,
@@ -102,13 +111,8 @@ def _end_killed(uri: str, run_id: int, task_id: str, try_number: int, map_index:
     }
     if map_index >= 0:
         tags["brickyard.map_index"] = str(map_index)
-    # Validated values (ids, numbers, task names): no quotes can reach the filter.
-    where = " and ".join(f"tags.`{k}` = '{v}'" for k, v in tags.items() if "'" not in v)
-    runs = client.search_runs(experiments, where, max_results=1000)
-    for run in runs:
-        if run.info.status == "RUNNING":
-            client.set_terminated(run.info.run_id, "KILLED")
-    return [run.info.run_id for run in sorted(runs, key=lambda r: r.info.start_time or 0)]
+    runs = _end_try_runs(MlflowClient(tracking_uri=uri), tags, "KILLED")
+    return [run.info.run_id for run in runs]
 
 
 # MLflow's UI opens an experiment of no declared kind on its GenAI (traces) pages; a job's

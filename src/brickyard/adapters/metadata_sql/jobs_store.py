@@ -329,12 +329,7 @@ class SqlJobStore:
 
     def task_runs(self, run_id: int) -> list[TaskRunInfo]:
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(task_runs)
-                .where(task_runs.c.run_id == run_id)
-                .order_by(task_runs.c.id, task_runs.c.map_index)
-            )
-            return [_task_run(r._mapping) for r in rows]
+            return _task_runs_where(conn, task_runs.c.run_id == run_id)
 
     def run_summaries(self, job_id: int, limit: int) -> list[RunSummary]:
         """The job's latest ``limit`` runs, newest first: states and times, no specs."""
@@ -376,13 +371,7 @@ class SqlJobStore:
         if not found:
             return found
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(task_runs)
-                .where(task_runs.c.run_id.in_(list(found)))
-                .order_by(task_runs.c.id, task_runs.c.map_index)
-            )
-            for row in rows:
-                task_run = _task_run(row._mapping)
+            for task_run in _task_runs_where(conn, task_runs.c.run_id.in_(list(found))):
                 found[task_run.run_id].append(task_run)
         return found
 
@@ -616,13 +605,16 @@ class SqlJobStore:
             row = conn.execute(_run_select().where(job_runs.c.id == run_id)).first()
             if row is None:
                 return None
-            rows = conn.execute(
-                select(task_runs)
-                .where(task_runs.c.run_id == run_id)
-                .order_by(task_runs.c.id, task_runs.c.map_index)
-            )
-            found = [_task_run(r._mapping) for r in rows]
+            found = _task_runs_where(conn, task_runs.c.run_id == run_id)
             return _run(row._mapping), found, _tries(conn, run_id)
+
+
+def _task_runs_where(conn: Any, condition: Any) -> list[TaskRunInfo]:
+    """Task runs matching ``condition``, in the order their runs made them."""
+    rows = conn.execute(
+        select(task_runs).where(condition).order_by(task_runs.c.id, task_runs.c.map_index)
+    )
+    return [_task_run(r._mapping) for r in rows]
 
 
 def _tries(conn: Any, run_id: int) -> list[TryInfo]:
