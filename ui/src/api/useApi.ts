@@ -45,3 +45,13 @@ export function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Pr
 export function useApi<T>(path: string | null): Loaded<T> {
   return useLoad<T>(path, (signal) => api<T>(path as string, { signal }));
 }
+
+/** Calls each of ``reloads`` every ``intervalMs`` while ``active`` (a run or task in progress). */
+export function usePolling(active: boolean, intervalMs: number, ...reloads: (() => void)[]): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => reloads.forEach((reload) => reload()), intervalMs);
+    return () => clearInterval(timer);
+    // The reload functions are stable (useCallback): their identities are the dependencies.
+  }, [active, intervalMs, ...reloads]);
+}

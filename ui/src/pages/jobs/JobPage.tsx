@@ -17,7 +17,7 @@ import {
   type RunsGrid,
 } from "../../api/jobs";
 import type { Job } from "../../api/types";
-import { useApi } from "../../api/useApi";
+import { useApi, usePolling } from "../../api/useApi";
 import { DagGraph, preloadLayout } from "./DagGraph";
 import { Gantt } from "./Gantt";
 import { schedule } from "./JobList";
@@ -49,16 +49,7 @@ export function JobPage({ jobId }: { jobId: number }) {
 
   const runState = run.data ? stateName(run.data.state) : undefined;
   const active = runs.some((r) => isActive(r.state)) || (runState !== undefined && isActive(runState));
-  const reloadGrid = grid.reload;
-  const reloadRun = run.reload;
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      reloadGrid();
-      reloadRun();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [active, reloadGrid, reloadRun]);
+  usePolling(active, POLL_MS, grid.reload, run.reload);
 
   const select = useCallback((runId: number) => setSearch({ run: String(runId) }), [setSearch]);
 

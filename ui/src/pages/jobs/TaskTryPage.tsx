@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { isAbort, messageOf } from "../../api/client";
 import { isActive, JOBS, stateName, taskLog, type RunDetail, type TaskOutput } from "../../api/jobs";
-import { useApi } from "../../api/useApi";
+import { useApi, usePolling } from "../../api/useApi";
 import { colourOf, formatDuration, formatTime } from "./states";
 
 const POLL_MS = 1000;
@@ -17,16 +17,7 @@ export function TaskTryPage(props: { jobId: string; runId: number; taskKey: stri
   const output = useApi<TaskOutput>(task ? `${JOBS}/runs/get-output?run_id=${task.run_id}` : null);
   const state = task ? stateName(task.state) : undefined;
   const running = state !== undefined && isActive(state);
-  const reloadRun = run.reload;
-  const reloadOutput = output.reload;
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => {
-      reloadRun();
-      reloadOutput();
-    }, POLL_MS);
-    return () => clearInterval(timer);
-  }, [running, reloadRun, reloadOutput]);
+  usePolling(running, POLL_MS, run.reload, output.reload);
 
   if (run.error !== undefined) return <p className="error-box">{messageOf(run.error)}</p>;
   if (!run.data) return <p className="loading">Loading…</p>;
