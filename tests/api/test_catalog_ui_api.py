@@ -153,6 +153,7 @@ def _mlflow_run_reading(
     }
     run = client.create_run(experiment, tags=tags)
     monkeypatch.setattr(lineage, "_READS", {table: version})
+    monkeypatch.setattr(lineage, "_IDS", {table: ws.catalog.table_info(table).id})
     lineage.log_reads(run.info.run_id)
     client.set_terminated(run.info.run_id)
     return str(run.info.run_id)

@@ -96,7 +96,13 @@ def test_a_task_using_mlflow_gets_a_tagged_run_linked_to_its_try(
     assert second.data.metrics["rows"] == 1
     inputs = second.inputs.dataset_inputs
     assert [(i.dataset.name, i.dataset.digest) for i in inputs] == [("main.default.feats", "v0")]
-    assert "main.default.feats" in inputs[0].dataset.source
+    source = json.loads(inputs[0].dataset.source)
+    assert source["delta_table_name"] == "main.default.feats"
+    # The catalog's own id: MLflow does not go asking Databricks for it (a failing SDK
+    # login that cost seconds and logged a warning in every try that read a table).
+    assert source["delta_table_id"] == ws.catalog.table_info("main.default.feats").id
+    train_log = (ws.home / "logs" / "ml_job" / str(run.id) / "train" / "2.log").read_text()
+    assert "databricks" not in train_log.lower(), train_log
 
     # The Jobs API's runs/get links each task to its MLflow runs.
     from fastapi.testclient import TestClient

@@ -232,11 +232,11 @@ def test_cancel_a_running_run_with_its_log_tailed_live(jobs_ui: Any, jobs_server
     page.wait_for_url(f"**/runs/{run_id}/tasks/tick")
     log = page.get_by_label("Task log")
     page.wait_for_function(
-        "() => /tick 5\\b/.test(document.querySelector('pre.task-log').textContent)"
+        "() => /tick 5\\b/.test(document.querySelector('pre.task-log')?.textContent ?? '')"
     )
     seen = len(log.inner_text())
     page.wait_for_function(
-        f"() => document.querySelector('pre.task-log').textContent.length > {seen + 20}"
+        f"() => (document.querySelector('pre.task-log')?.textContent.length ?? 0) > {seen + 20}"
     )  # it grows while the task runs
     page.go_back()
     cancel = page.get_by_role("button", name="Cancel run")

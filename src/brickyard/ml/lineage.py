@@ -15,11 +15,13 @@ from typing import Any
 _log = logging.getLogger(__name__)
 
 _READS: dict[str, int] = {}  # table full name -> the latest version read
+_IDS: dict[str, str] = {}  # table full name -> its catalog id
 _LOGGED: set[tuple[str, str, int]] = set()  # (MLflow run id, table, version) already logged
 
 
-def record_table_read(table: str, version: int) -> None:
+def record_table_read(table: str, version: int, table_id: str) -> None:
     _READS[table] = version
+    _IDS[table] = table_id
     mlflow = sys.modules.get("mlflow")
     if mlflow is None:
         return
@@ -46,18 +48,23 @@ def _log_inputs(run_id: str, reads: list[tuple[str, int]]) -> None:
         return
     from mlflow import MlflowClient
 
-    inputs = [_dataset_input(table, version) for table, version in new]
+    inputs = [_dataset_input(table, version, _IDS.get(table)) for table, version in new]
     MlflowClient().log_inputs(run_id, datasets=inputs)
     _LOGGED.update((run_id, t, v) for t, v in new)
 
 
-def _dataset_input(table: str, version: int) -> Any:
+def _dataset_input(table: str, version: int, table_id: str | None) -> Any:
     from mlflow.data.delta_dataset_source import DeltaDatasetSource
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import InputTag
     from mlflow.entities.dataset_input import DatasetInput
 
-    source = DeltaDatasetSource(delta_table_name=table, delta_table_version=version)
+    # MLflow takes a three-part name outside hive_metastore for a Unity Catalog table and,
+    # lacking its id, asks Databricks for it (a failing SDK login, seconds, a warning): the
+    # id is the catalog's own.
+    source = DeltaDatasetSource(
+        delta_table_name=table, delta_table_version=version, delta_table_id=table_id
+    )
     dataset = MetaDataset(source=source, name=table, digest=f"v{version}")  # type: ignore[abstract]
     return DatasetInput(
         dataset=dataset._to_mlflow_entity(),

@@ -266,11 +266,16 @@ class CatalogService:
 
     def table_location(self, name: str | TableRef) -> str:
         """Where the table's data lives; raises NotFoundError like ``table_info``."""
+        return self.table_address(name)[1]
+
+    def table_address(self, name: str | TableRef) -> tuple[str, str]:
+        """(table id, storage location); raises NotFoundError like ``table_info``."""
         ref = self.resolve_table(name)
-        location = self.store.table_location(ref)
-        if location is None:
-            return self.table_info(ref).storage_location  # raises with close matches
-        return location
+        address = self.store.table_address(ref)
+        if address is None:
+            info = self.table_info(ref)  # raises with close matches
+            return info.id, info.storage_location
+        return address
 
     def table_info(self, name: str | TableRef) -> TableInfo:
         ref = self.resolve_table(name)

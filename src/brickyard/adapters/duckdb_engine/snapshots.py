@@ -48,11 +48,11 @@ class SnapshotViews:
         A version's view is made once: asking again costs one metadata query (where the table
         lives) and, for the latest version, a read of the Delta log's new entries only.
         """
-        location = self.catalog.table_location(ref)
+        table_id, location = self.catalog.table_address(ref)
         made = self.view_of_location(
             location, f"{ref.catalog}__{ref.schema}__{ref.name}", version, timestamp
         )
-        record_table_read(ref.full_name, self._version_of[made[0]])
+        record_table_read(ref.full_name, self._version_of[made[0]], table_id)
         return made
 
     def view_of_location(

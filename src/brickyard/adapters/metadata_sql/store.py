@@ -187,14 +187,16 @@ class SqlMetadataStore:
             found = self._attach_details(conn, [row], tables.c.id == row.id)
         return found[0]
 
-    def table_location(self, ref: TableRef) -> str | None:
-        """Just the storage location: the one fact every read needs, in one indexed query."""
+    def table_address(self, ref: TableRef) -> tuple[str, str] | None:
+        """Just (id, storage location): what every read needs, in one indexed query."""
         query = (
-            select(tables.c.storage_location).select_from(TABLES_IN_SCHEMAS).where(is_table(ref))
+            select(tables.c.id, tables.c.storage_location)
+            .select_from(TABLES_IN_SCHEMAS)
+            .where(is_table(ref))
         )
         with self.engine.connect() as conn:
-            location = conn.execute(query).scalar()
-        return None if location is None else str(location)
+            row = conn.execute(query).first()
+        return None if row is None else (str(row[0]), str(row[1]))
 
     def list_tables(
         self,

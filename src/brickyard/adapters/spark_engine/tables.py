@@ -43,15 +43,15 @@ class SnapshotFrames:
         self, ref: TableRef, version: int | None = None, timestamp: datetime | None = None
     ) -> str:
         """The temp view name holding ``ref`` at a version (latest by default)."""
-        location = self.ws.catalog.table_location(ref)
+        table_id, location = self.ws.catalog.table_address(ref)
         snapshot = self.storage.snapshot(location, version, timestamp)
         key = (location, snapshot.version)
         if key not in self._views:
-            table_id = hashlib.sha1(location.encode()).hexdigest()[:10]
-            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__{table_id}__v{snapshot.version}"
+            place = hashlib.sha1(location.encode()).hexdigest()[:10]
+            name = f"__by_{ref.catalog}__{ref.schema}__{ref.name}__{place}__v{snapshot.version}"
             self.frame_of_location(location, snapshot.version).createOrReplaceTempView(name)
             self._views[key] = name
-        record_table_read(ref.full_name, snapshot.version)
+        record_table_read(ref.full_name, snapshot.version, table_id)
         return self._views[key]
 
     def frame(
