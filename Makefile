@@ -10,8 +10,13 @@ up: install web ## create .venv, install, start the workspace with demo content
 	$(BIN)/brickyard init --demo
 	$(BIN)/brickyard up
 
+# Most tests wait on servers and child processes: TEST_WORKERS pytest processes run them
+# (a file's tests stay in one). Tests that hold a time budget then run alone.
+TEST_WORKERS ?= 2
+
 test: install web postgres chromium lint typecheck ## create/update .venv, install test needs, run every test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial"
+	$(BIN)/pytest -m serial
 
 install: $(STAMP)
 

@@ -17,6 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "api_load.py"
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_quick_load_answers_every_request() -> None:
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--json"],

@@ -7,6 +7,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from brickyard.jobs import LoadResult, load_jobs
 
 GOOD = """
@@ -209,6 +211,7 @@ def test_a_crash_is_blamed_on_the_file_that_crashes(tmp_path: Path) -> None:
     assert result.errors == []
 
 
+@pytest.mark.serial
 def test_fifty_files_load_fast(tmp_path: Path) -> None:
     for i in range(50):
         write(tmp_path, f"job_{i:02d}", GOOD.format(name=f"job_{i:02d}"))

@@ -201,6 +201,7 @@ def test_count_runs_only_when_the_frame_is_cut() -> None:
     assert body_rows(big_bundle["text/html"]) == 10
 
 
+@pytest.mark.serial
 def test_a_thousand_rows_render_fast() -> None:
     table = pa.table(
         {

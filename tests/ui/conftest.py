@@ -99,11 +99,17 @@ def sql_service(demo_workspace: Workspace) -> Iterator[SqlService]:
 
 @pytest.fixture(scope="session")
 def built_ui() -> Path:
-    """The UI build; built with ui/build.sh when missing (as `make ui` does)."""
-    if not (DIST / "index.html").is_file():
-        if shutil.which("npm") is None:
-            pytest.fail("the web UI is not built and npm is missing: install Node.js, `make ui`")
-        subprocess.run([str(REPO / "ui" / "build.sh")], check=True, timeout=600)
+    """The UI build; built with ui/build.sh when missing (as `make ui` does), by one test
+    process at a time (`make test` runs several)."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "brickyard-ui-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (DIST / "index.html").is_file():
+            if shutil.which("npm") is None:
+                pytest.fail("the web UI is not built and npm is missing: install Node.js, `make ui`")
+            subprocess.run([str(REPO / "ui" / "build.sh")], check=True, timeout=600)
     return DIST
 
 

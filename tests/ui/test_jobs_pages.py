@@ -260,6 +260,7 @@ def test_repair_a_failed_run(jobs_ui: Any, jobs_server: UiServer) -> None:
     assert page.get_by_role("button", name="Repair run").is_disabled()
 
 
+@pytest.mark.serial
 def test_a_300_task_job_with_50_runs_renders_within_a_second(
     jobs_ui: Any, jobs_server: UiServer
 ) -> None:

@@ -44,6 +44,7 @@ def test_nav_bar_has_the_five_links_labelled_exactly(ui: BrowserPage) -> None:
         assert response.headers["content-type"] == media_type
 
 
+@pytest.mark.serial
 def test_first_page_is_interactive_within_a_second(browser: Browser, ui_server: UiServer) -> None:
     """Opening /catalog in a fresh browser (nothing cached) until the tree shows its catalog."""
     timings = []
@@ -196,6 +197,7 @@ def test_sql_error_is_shown_inline_at_its_line_and_column(ui: BrowserPage) -> No
     expect(page.locator(".cm-content")).to_contain_text("SELEC 2")
 
 
+@pytest.mark.serial
 def test_ten_thousand_rows_render_virtualized(ui: BrowserPage) -> None:
     page = ui.page
     ui.goto("/sql")

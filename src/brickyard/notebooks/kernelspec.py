@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -22,15 +23,22 @@ def kernel_spec() -> dict[str, object]:
 
 def install_kernel(prefix: str | None = None) -> Path:
     """Install (or refresh) the kernel spec under ``prefix`` (default: this environment);
-    where it went."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    where it went.
 
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1))
-        where = KernelSpecManager().install_kernel_spec(
-            folder, KERNEL_NAME, prefix=prefix or sys.prefix
-        )
-    return Path(where)
+    ``kernel.json`` is replaced atomically and only when it changes (Jupyter's own installer
+    deletes the folder and copies it again): kernels starting meanwhile, in this process or
+    another, always read a whole spec.
+    """
+    folder = Path(prefix or sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = json.dumps(kernel_spec(), indent=1)
+    current = folder / "kernel.json"
+    if current.is_file() and current.read_text() == wanted:
+        return folder
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as new:
+        new.write(wanted)
+    os.replace(new.name, current)
+    return folder
 
 
 def ensure_kernel() -> None:
