@@ -27,11 +27,11 @@ from brickyard.adapters.mlflow_models import MlflowModels
 from brickyard.adapters.mlflow_server import MlflowStores
 from brickyard.adapters.system_clock import SystemClock
 from brickyard.api.app import create_app
-from brickyard.domain.errors import ConfigError, InvalidInputError, NotFoundError
+from brickyard.domain.errors import BrickyardError, ConfigError, InvalidInputError, NotFoundError
 from brickyard.domain.serving import EndpointSpec, ServedEntity, parse_model_uri
 from brickyard.home import init_home
 from brickyard.ml.client import client_environment
-from brickyard.services.serving import ServingService
+from brickyard.services.serving import FollowedModel, ServingService
 from brickyard.workspace import Workspace
 from tests.e2e.test_server import Server, brickyard, free_port
 from tests.ml.conftest import wait_for_mlflow
@@ -395,9 +395,26 @@ def test_brickyard_serve_answers_mlflows_scoring_protocol(serving_home: Path, mo
         assert "missing column 'b'" in missing.json()["message"]
         rebound = httpx.get(f"{url}/ping", headers={"host": "attacker.example"})
         assert rebound.status_code == 403
+
+        # The alias moves: the version it names now answers, without a restart.
+        models.client.set_registered_model_alias("lr", "champion", "2")
+        try:
+            wait_for(lambda: _serve_predicts(url, [6.0, 14.0]), 30, "version 2 served")
+        finally:
+            models.client.set_registered_model_alias("lr", "champion", "1")
+        wait_for(lambda: _serve_predicts(url, [3.0, 7.0]), 30, "back to version 1")
     finally:
         process.terminate()
         process.wait(timeout=30)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    assert "Serving models:/lr@champion (version 1)" in out
+    assert "serves model 'lr' version 2" in out
+
+
+def _serve_predicts(url: str, expected: list[float]) -> bool:
+    answer = httpx.post(f"{url}/invocations", json={"inputs": {"a": [1.0, 3.0], "b": [2.0, 4.0]}})
+    return bool(answer.json()["predictions"] == pytest.approx(expected))
 
 
 @pytest.mark.slow
@@ -511,6 +528,22 @@ def test_a_new_version_is_served_once_loaded_and_a_stale_load_is_dropped() -> No
         assert service.invoke("ep", b"", None) == b"3"
     finally:
         service.stop()
+
+
+def test_a_followed_alias_serves_each_version_it_names() -> None:
+    registry = FakeRegistry()
+    followed = FollowedModel(registry, SystemClock(), "models:/m@champion", poll_s=0.02)
+    try:
+        assert followed.wait_loaded().served_version == "1"
+        assert followed.invoke(b"", None) == b"1"
+        registry.aliases["champion"] = "2"
+        wait_for(lambda: followed.invoke(b"", None) == b"2", 5, "version 2")
+    finally:
+        followed.stop()
+    with pytest.raises(BrickyardError, match="no alias 'gone'"):
+        FollowedModel(registry, SystemClock(), "models:/m@gone", poll_s=0.02).wait_loaded()
+    with pytest.raises(InvalidInputError, match="models:/NAME@ALIAS"):
+        FollowedModel(registry, SystemClock(), "runs:/abc/model")
 
 
 def test_a_service_without_endpoints_starts_no_threads() -> None:

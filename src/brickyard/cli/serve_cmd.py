@@ -22,7 +22,10 @@ def serve(
     ] = "127.0.0.1",
     home: HomeOption = None,
 ) -> None:
-    """Serve a model: POST /invocations (MLflow's scoring formats), GET /ping and /health."""
+    """Serve a model: POST /invocations (MLflow's scoring formats), GET /ping and /health.
+
+    An alias (models:/NAME@ALIAS) is followed: when it moves, the new version is served once
+    loaded, without a restart."""
     from brickyard.api.model_server import serve_model
 
     with open_workspace(home) as ws:

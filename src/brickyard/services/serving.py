@@ -322,3 +322,53 @@ def _status(live: _Live) -> EndpointStatus:
         loading_version=loading[1] if loading else None,
         message=live.message,
     )
+
+
+class _NoStoredEndpoints:
+    """The store of a one-model server: nothing stored, nothing to store."""
+
+    def list_endpoints(self) -> list[EndpointSpec]:
+        return []
+
+    def create_endpoint(self, spec: EndpointSpec) -> None:
+        raise InvalidInputError("this server serves one model; it has no endpoints to create")
+
+    def update_endpoint(self, name: str, entity: ServedEntity, now: int) -> EndpointSpec | None:
+        return None
+
+    def delete_endpoint(self, name: str) -> bool:
+        return False
+
+
+class FollowedModel:
+    """``models:/NAME@ALIAS`` for `brickyard serve`, served as `brickyard up`'s endpoints are:
+    when the alias moves, the version it names loads in the background and replaces the
+    served one once loaded (a version failing to load leaves the old one serving)."""
+
+    ENDPOINT = "model"
+
+    def __init__(self, models: ModelSource, clock: Clock, uri: str, poll_s: float = 1.0) -> None:
+        parse_model_uri(uri)  # a registered model URI, or InvalidInputError saying which to use
+        self._service = ServingService(
+            _NoStoredEndpoints(), models, clock, {self.ENDPOINT: uri}, poll_s
+        )
+
+    def wait_loaded(self, poll_s: float = 0.05) -> EndpointStatus:
+        """Block until the first version is served; the resolve/load error if it cannot be."""
+        while True:
+            status = self._service.get(self.ENDPOINT)
+            if status.served_version is not None:
+                return status
+            if status.message and status.loading_version is None:
+                self._service.stop()
+                raise BrickyardError(status.message)
+            threading.Event().wait(poll_s)
+
+    def status(self) -> EndpointStatus:
+        return self._service.get(self.ENDPOINT)
+
+    def invoke(self, body: bytes, content_type: str | None) -> bytes:
+        return self._service.invoke(self.ENDPOINT, body, content_type)
+
+    def stop(self) -> None:
+        self._service.stop()
