@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
@@ -362,7 +363,7 @@ class FollowedModel:
             if status.message and status.loading_version is None:
                 self._service.stop()
                 raise BrickyardError(status.message)
-            threading.Event().wait(poll_s)
+            time.sleep(poll_s)
 
     def status(self) -> EndpointStatus:
         return self._service.get(self.ENDPOINT)
