@@ -225,15 +225,15 @@ def test_a_symlink_inside_the_roots_is_followed_and_rm_deletes_the_link(
     assert fs.head("dbfs:/real/a.txt") == "A"
 
 
-def test_volume_paths_need_a_volume_and_a_local_warehouse(home: Path, tmp_path: Path) -> None:
+def test_volume_paths_need_a_volume(home: Path, tmp_path: Path) -> None:
     local = WorkspaceFiles(home, (tmp_path / "wh").as_uri())
-    on_s3 = WorkspaceFiles(home, "s3://bucket/warehouse")
+    on_s3 = WorkspaceFiles(home, "s3://bucket/warehouse")  # volumes: tests/integration
 
     with pytest.raises(InvalidInputError, match=r"/Volumes/<catalog>/<schema>/<volume>"):
         local.put("/Volumes/main/default", "x")
     local.put("/Volumes/main/default/vol/f.txt", "x")
     assert (tmp_path / "wh" / "volumes" / "main" / "default" / "vol" / "f.txt").exists()
-    with pytest.raises(InvalidInputError, match=r"s3:// warehouse are not supported yet"):
-        on_s3.ls("/Volumes/main/default/vol")
-    on_s3.put("dbfs:/still-works.txt", "ok")
+    with pytest.raises(InvalidInputError, match=r"/Volumes/<catalog>/<schema>/<volume>"):
+        on_s3.ls("/Volumes/main/default")
+    on_s3.put("dbfs:/still-works.txt", "ok")  # the home's files stay local
     assert on_s3.head("still-works.txt") == "ok"

@@ -183,12 +183,15 @@ class JobsUtils:
 class DBUtils:
     """What Databricks notebooks call ``dbutils``."""
 
-    def __init__(self, home: Path, warehouse: str) -> None:
+    def __init__(
+        self, home: Path, warehouse: str, storage_options: dict[str, str] | None = None
+    ) -> None:
         self.widgets = Widgets()
         self.notebook = NotebookUtils()
         self.jobs = JobsUtils()
         self._home = home
         self._warehouse = warehouse
+        self._storage_options = storage_options or {}
         self._fs: Any = None
 
     @property
@@ -197,7 +200,7 @@ class DBUtils:
         if self._fs is None:
             from brickyard.notebooks.files import WorkspaceFiles
 
-            self._fs = WorkspaceFiles(self._home, self._warehouse)
+            self._fs = WorkspaceFiles(self._home, self._warehouse, self._storage_options)
         return self._fs
 
     def help(self) -> str:

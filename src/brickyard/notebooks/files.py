@@ -4,7 +4,8 @@ Two roots, nothing outside them:
 
 - ``dbfs:/a/b``, ``/a/b`` and ``a/b`` are ``<home>/files/a/b``;
 - ``/Volumes/<catalog>/<schema>/<volume>/...`` (or ``dbfs:/Volumes/...``) is
-  ``<warehouse>/volumes/<catalog>/<schema>/<volume>/...`` on a local warehouse.
+  ``<warehouse>/volumes/<catalog>/<schema>/<volume>/...``: a folder on a local warehouse, keys
+  on an object-store one (``volume_store.py``, with the warehouse's storage options).
 
 ``file:/...`` names a local path, which must be inside one of the roots. Paths are checked after
 symlinks are followed, so a link cannot lead out of a root.
@@ -13,10 +14,12 @@ symlinks are followed, so a link cannot lead out of a root.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from brickyard.domain.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from brickyard.notebooks.volume_store import CHUNK_BYTES, VolumeStore
 
 HEAD_BYTES = 65536
 VOLUMES = "/Volumes"
@@ -52,10 +55,14 @@ class _Located:
 class WorkspaceFiles:
     """The ``dbutils.fs`` of a workspace: files in ``<home>/files`` and in volumes."""
 
-    def __init__(self, home: str | Path, warehouse: str) -> None:
+    def __init__(
+        self, home: str | Path, warehouse: str, options: dict[str, str] | None = None
+    ) -> None:
         self._files = Path(home) / "files"
         self._warehouse = warehouse
+        self._options = options or {}
         self._volumes: Path | None = None
+        self._store: VolumeStore | None = None  # volumes on an object store, made when used
         if warehouse.startswith("file://"):
             self._volumes = Path(warehouse.removeprefix("file://")) / "volumes"
         elif "://" not in warehouse:
@@ -63,6 +70,9 @@ class WorkspaceFiles:
 
     def ls(self, path: str = "dbfs:/") -> list[FileInfo]:
         """The entries of a directory (sorted by name), or the file itself in a list."""
+        key = self._remote_key(path)
+        if key is not None:
+            return self._volume_store().ls(key, path)
         where = self._locate(path)
         if where.local.is_file():
             return [_info(where, where.local)]
@@ -74,12 +84,18 @@ class WorkspaceFiles:
 
     def head(self, path: str, max_bytes: int = HEAD_BYTES) -> str:
         """The first ``max_bytes`` bytes of a file, as UTF-8 text."""
+        key = self._remote_key(path)
+        if key is not None:
+            return self._volume_store().head(key, path, max_bytes)
         local = self._existing_file(path)
         with local.open("rb") as file:
             return file.read(max_bytes).decode("utf-8", errors="replace")
 
     def cp(self, src: str, dst: str, recurse: bool = False) -> bool:
         """Copy a file (into ``dst`` if it is a directory), or a directory with ``recurse``."""
+        if self._remote_key(src) is not None or self._remote_key(dst) is not None:
+            self._copy_across(src, dst, recurse, "copy")
+            return True
         source, target = self._locate(src).local, self._locate(dst).local
         if source.is_dir():
             self._need_recurse(src, recurse, "copy")
@@ -96,6 +112,10 @@ class WorkspaceFiles:
 
     def mv(self, src: str, dst: str, recurse: bool = False) -> bool:
         """Move a file or (with ``recurse``) a directory; into ``dst`` if it is a directory."""
+        if self._remote_key(src) is not None or self._remote_key(dst) is not None:
+            self._copy_across(src, dst, recurse, "move")  # an object store cannot rename
+            self.rm(src, recurse=True)
+            return True
         where = self._locate(src)
         self._refuse_root(where, src, "move")
         if where.local.is_dir() and not where.local.is_symlink():
@@ -111,6 +131,9 @@ class WorkspaceFiles:
     def rm(self, path: str, recurse: bool = False) -> bool:
         """Delete a file, an empty directory, or a directory tree with ``recurse``; False if
         nothing was there."""
+        key = self._remote_key(path)
+        if key is not None:
+            return self._volume_store().rm(key, path, recurse)
         where = self._locate(path)
         self._refuse_root(where, path, "delete")
         local = where.local
@@ -131,6 +154,10 @@ class WorkspaceFiles:
 
     def put(self, path: str, contents: str, overwrite: bool = False) -> bool:
         """Write ``contents`` (UTF-8) to a file; an existing file only with ``overwrite``."""
+        key = self._remote_key(path)
+        if key is not None:
+            self._volume_store().put(key, path, contents, overwrite)
+            return True
         local = self._locate(path).local
         if local.is_dir():
             raise InvalidInputError(f"'{path}' is a directory: put writes files")
@@ -144,11 +171,45 @@ class WorkspaceFiles:
 
     def mkdirs(self, path: str) -> bool:
         """Create a directory and its parents (nothing happens if it exists)."""
+        key = self._remote_key(path)
+        if key is not None:
+            self._volume_store().mkdirs(key, path)
+            return True
         local = self._locate(path).local
         if local.exists() and not local.is_dir():
             raise InvalidInputError(f"cannot create directory '{path}': a file is there")
         local.mkdir(parents=True, exist_ok=True)
         return True
+
+    def _parts(self, path: str) -> tuple[str, ...]:
+        """The parts of a ``dbfs:`` or plain path, checked (not for ``file:`` paths)."""
+        if "\x00" in path:
+            raise self._refused(path, "it contains a NUL byte")
+        rest = path.removeprefix("dbfs:")
+        if "://" in rest or (":" in rest.split("/", 1)[0]):
+            raise self._refused(path, "that scheme is not a workspace file path")
+        parts = PurePosixPath("/" + rest).parts[1:]
+        if ".." in parts:
+            raise self._refused(path, "'..' is not allowed")
+        return parts
+
+    def _remote_key(self, path: str) -> str | None:
+        """The object key of a volume path when the volumes are on an object store."""
+        if self._volumes is not None or path.startswith("file:"):
+            return None
+        parts = self._parts(path)
+        if parts[:1] != (VOLUMES[1:],):
+            return None
+        if len(parts) < 4:
+            raise InvalidInputError(
+                f"'{path}' is not a volume path: use /Volumes/<catalog>/<schema>/<volume>/..."
+            )
+        return "/".join(parts[1:])
+
+    def _volume_store(self) -> VolumeStore:
+        if self._store is None:
+            self._store = VolumeStore(self._warehouse, self._options)
+        return self._store
 
     def _locate(self, path: str) -> _Located:
         if "\x00" in path:
@@ -156,12 +217,7 @@ class WorkspaceFiles:
         if path.startswith("file:"):
             where = self._local_uri(path)
         else:
-            rest = path.removeprefix("dbfs:")
-            if "://" in rest or (":" in rest.split("/", 1)[0]):
-                raise self._refused(path, "that scheme is not a workspace file path")
-            parts = PurePosixPath("/" + rest).parts[1:]
-            if ".." in parts:
-                raise self._refused(path, "'..' is not allowed")
+            parts = self._parts(path)
             if parts[:1] == (VOLUMES[1:],):
                 where = self._in_volumes(path, parts[1:])
             else:
@@ -174,11 +230,8 @@ class WorkspaceFiles:
         return where
 
     def _in_volumes(self, path: str, parts: tuple[str, ...]) -> _Located:
-        if self._volumes is None:
-            raise InvalidInputError(
-                f"volume paths like '{path}' on a {self._warehouse.split('://')[0]}:// "
-                "warehouse are not supported yet: only on a local warehouse folder"
-            )
+        # Volumes on an object store never get here: _remote_key takes their paths first.
+        assert self._volumes is not None, "volume paths of an object-store warehouse"
         if len(parts) < 3:
             raise InvalidInputError(
                 f"'{path}' is not a volume path: use /Volumes/<catalog>/<schema>/<volume>/..."
@@ -226,6 +279,73 @@ class WorkspaceFiles:
             f"path {path!r} is refused: {reason}. Allowed roots: dbfs:/... (in {self._files}) and "
             f"/Volumes/<catalog>/<schema>/<volume>/... (in {volumes})"
         )
+
+
+    # -- copies that involve volumes on an object store ---------------------------------
+    def _copy_across(self, src: str, dst: str, recurse: bool, action: str) -> None:
+        """Copy ``src`` to ``dst`` when either is on the object store, file by file."""
+        source, target = self._endpoint(src), self._endpoint(dst)
+        kind = source.kind()
+        if kind == "none":
+            raise NotFoundError(f"no file or directory at '{src}'")
+        if kind == "dir":
+            self._need_recurse(src, recurse, action)
+            if target.store is source.store and target.name.startswith(source.name + "/"):
+                raise InvalidInputError(
+                    f"cannot copy or move directory '{src}' into itself ('{dst}')"
+                )
+            for relative in source.files():
+                source.child(relative).copy_to(target.child(relative))
+            return
+        if target.kind() == "dir":
+            target = target.child(PurePosixPath(source.name).name)
+        source.copy_to(target)
+
+    def _endpoint(self, path: str) -> _Endpoint:
+        key = self._remote_key(path)
+        if key is not None:
+            return _Endpoint(self._volume_store(), key)
+        return _Endpoint(None, str(self._locate(path).local))
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """One side of a copy: an object key in ``store``, or a local path (``store`` None)."""
+
+    store: VolumeStore | None
+    name: str
+
+    def kind(self) -> str:
+        if self.store is not None:
+            return self.store.kind(self.name)
+        local = Path(self.name)
+        return "dir" if local.is_dir() else "file" if local.is_file() else "none"
+
+    def files(self) -> list[str]:
+        """The relative names of every file under this directory."""
+        if self.store is not None:
+            return [key[len(self.name) + 1 :] for key in self.store.files_under(self.name)]
+        root = Path(self.name)
+        return [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
+
+    def child(self, relative: str) -> _Endpoint:
+        return _Endpoint(self.store, f"{self.name.rstrip('/')}/{relative}")
+
+    def copy_to(self, target: _Endpoint) -> None:
+        chunks = self.store.read(self.name) if self.store is not None else self._local_chunks()
+        if target.store is not None:
+            target.store.write(target.name, chunks)
+            return
+        local = Path(target.name)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        with local.open("wb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+
+    def _local_chunks(self) -> Iterator[bytes]:
+        with Path(self.name).open("rb") as file:
+            while chunk := file.read(CHUNK_BYTES):
+                yield chunk
 
 
 def _refuse_into_itself(source: Path, target: Path, src: str, dst: str) -> None:

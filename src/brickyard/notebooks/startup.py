@@ -78,7 +78,7 @@ def load_ipython_extension(ip: Any) -> None:
     ip.user_ns.update(
         spark=spark,
         display=display,
-        dbutils=DBUtils(config.home, config.warehouse),
+        dbutils=DBUtils(config.home, config.warehouse, config.storage_options),
         brickyard=brickyard,
     )
     register_sql_magics(ip, spark.session, display)
