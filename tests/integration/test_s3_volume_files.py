@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,63 @@ def test_s3_volume_paths_are_checked_like_local_ones(fs: WorkspaceFiles) -> None
         fs.ls(f"{VOL}/../../other/secret")
     with pytest.raises(InvalidInputError, match="scheme"):
         fs.ls("s3://elsewhere/key")
+
+
+def test_moving_or_copying_onto_itself_is_refused_and_loses_nothing(fs: WorkspaceFiles) -> None:
+    fs.put(f"{VOL}/d/a.csv", "a")
+    for src, dst, recurse in (
+        (f"{VOL}/d/a.csv", f"{VOL}/d/a.csv", False),
+        (f"{VOL}/d/a.csv", f"{VOL}/d/", False),  # into its own folder: the same key
+        (f"{VOL}/d", f"{VOL}/d", True),
+    ):
+        with pytest.raises(InvalidInputError, match="same file|into itself"):
+            fs.mv(src, dst, recurse=recurse)
+        with pytest.raises(InvalidInputError, match="same file|into itself"):
+            fs.cp(src, dst, recurse=recurse)
+    assert fs.head(f"{VOL}/d/a.csv") == "a"
+
+
+def test_links_in_the_home_files_cannot_lead_a_copy_out(fs: WorkspaceFiles, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    files = tmp_path / "home" / "files"
+    (files / "out").mkdir(parents=True)
+    (files / "out" / "a.csv").symlink_to(outside)
+    fs.put(f"{VOL}/a.csv", "from s3")
+    with pytest.raises(InvalidInputError, match="outside the allowed roots"):
+        fs.cp(f"{VOL}/a.csv", "dbfs:/out")  # would write through the link
+    assert outside.read_text() == "secret"
+    with pytest.raises(InvalidInputError, match="outside the allowed roots"):
+        fs.cp("dbfs:/out", f"{VOL}/up", recurse=True)  # would upload what the link points at
+    assert [f.name for f in fs.ls(VOL)] == ["a.csv"]  # nothing went up
+
+
+def test_a_failed_upload_leaves_the_object_as_it_was(
+    fs: WorkspaceFiles, s3_server: servers.S3Server, warehouse: str
+) -> None:
+    from brickyard.notebooks.volume_store import VolumeStore
+
+    fs.put(f"{VOL}/kept.txt", "GOOD")
+    store = VolumeStore(warehouse, s3_server.options)
+
+    def failing() -> Any:
+        yield b"partial"
+        raise OSError("the source broke")
+
+    with pytest.raises(OSError, match="the source broke"):
+        store.write("main/default/landing/kept.txt", failing())
+    assert fs.head(f"{VOL}/kept.txt") == "GOOD"
+    assert s3_server.keys(warehouse.split("/", 3)[3] + "/volumes/_uploads") == []
+
+
+def test_an_empty_volume_lists_nothing_and_moving_the_files_root_is_refused_first(
+    fs: WorkspaceFiles,
+) -> None:
+    assert fs.ls("/Volumes/main/default/new_volume") == []
+    fs.put("dbfs:/keep.txt", "k")
+    with pytest.raises(InvalidInputError, match="cannot move it"):
+        fs.mv("dbfs:/", f"{VOL}/home", recurse=True)
+    assert fs.ls(VOL) == []  # nothing was copied before the refusal
 
 
 @pytest.mark.slow

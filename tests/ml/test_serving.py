@@ -546,6 +546,16 @@ def test_a_followed_alias_serves_each_version_it_names() -> None:
         FollowedModel(registry, SystemClock(), "runs:/abc/model")
 
 
+def test_a_registry_failing_unexpectedly_ends_the_wait_with_its_error() -> None:
+    class Unreachable(FakeRegistry):
+        def resolve(self, entity: ServedEntity) -> str:
+            raise RuntimeError("the store is unreachable")
+
+    followed = FollowedModel(Unreachable(), SystemClock(), "models:/m@champion", poll_s=0.02)
+    with pytest.raises(BrickyardError, match="models:/m@champion: the store is unreachable"):
+        followed.wait_loaded()  # it used to wait forever
+
+
 def test_a_service_without_endpoints_starts_no_threads() -> None:
     before = set(threading.enumerate())
     service = _service(FakeRegistry())

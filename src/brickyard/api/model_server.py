@@ -40,7 +40,8 @@ def serve_model(workspace: Workspace, model_uri: str, host: str, port: int) -> N
         model, described = models.load_uri(model_uri), model_uri
     app = scoring_app(model, model_uri, loopback_only=is_loopback(host))
     gc.collect()
-    gc.freeze()  # the model and MLflow live as long as the process: keep them out of full GCs
+    if not isinstance(model, FollowedModel):  # a followed model is replaced: it must be freed
+        gc.freeze()  # the model and MLflow live as long as the process: keep them out of GCs
     print(f"Serving {described} on http://{host}:{port} (POST /invocations)", flush=True)
     if not is_loopback(host):
         print(f"Warning: {host} is not loopback; anyone who can reach it can use the model")

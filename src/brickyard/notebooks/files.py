@@ -13,7 +13,9 @@ symlinks are followed, so a link cannot lead out of a root.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -113,6 +115,8 @@ class WorkspaceFiles:
     def mv(self, src: str, dst: str, recurse: bool = False) -> bool:
         """Move a file or (with ``recurse``) a directory; into ``dst`` if it is a directory."""
         if self._remote_key(src) is not None or self._remote_key(dst) is not None:
+            if self._remote_key(src) is None:
+                self._refuse_root(self._locate(src), src, "move")
             self._copy_across(src, dst, recurse, "move")  # an object store cannot rename
             self.rm(src, recurse=True)
             return True
@@ -274,38 +278,64 @@ class WorkspaceFiles:
             )
 
     def _refused(self, path: str, reason: str) -> InvalidInputError:
-        volumes = f"{self._volumes}" if self._volumes is not None else "(not on this warehouse)"
+        volumes = self._volumes or f"{self._warehouse.rstrip('/')}/volumes"
         return InvalidInputError(
             f"path {path!r} is refused: {reason}. Allowed roots: dbfs:/... (in {self._files}) and "
             f"/Volumes/<catalog>/<schema>/<volume>/... (in {volumes})"
         )
 
-
     # -- copies that involve volumes on an object store ---------------------------------
     def _copy_across(self, src: str, dst: str, recurse: bool, action: str) -> None:
-        """Copy ``src`` to ``dst`` when either is on the object store, file by file."""
-        source, target = self._endpoint(src), self._endpoint(dst)
+        """Copy ``src`` to ``dst`` when either is on the object store, file by file. Every
+        local file, read or written, is located (and checked) on its own: a link inside a
+        copied tree cannot lead out of the roots."""
+        source = self._endpoint(src)
         kind = source.kind()
         if kind == "none":
             raise NotFoundError(f"no file or directory at '{src}'")
+        target = self._endpoint(dst)
         if kind == "dir":
             self._need_recurse(src, recurse, action)
-            if target.store is source.store and target.name.startswith(source.name + "/"):
+            if source.same_place(target) or source.contains(target):
                 raise InvalidInputError(
                     f"cannot copy or move directory '{src}' into itself ('{dst}')"
                 )
             for relative in source.files():
-                source.child(relative).copy_to(target.child(relative))
+                self._copy_file(_join(src, relative), _join(dst, relative))
             return
         if target.kind() == "dir":
-            target = target.child(PurePosixPath(source.name).name)
-        source.copy_to(target)
+            dst = _join(dst, PurePosixPath(source.name).name)
+        self._copy_file(src, dst)
+
+    def _copy_file(self, src: str, dst: str) -> None:
+        source, target = self._endpoint(src), self._endpoint(dst)
+        if source.same_place(target):
+            raise InvalidInputError(f"'{src}' and '{dst}' are the same file")
+        if source.store is not None and source.store is target.store:
+            source.store.copy(source.name, target.name)
+        elif target.store is not None:
+            target.store.write(target.name, source.chunks())
+        else:  # into a temporary file first: a failed read leaves the target as it was
+            local = Path(target.name)
+            local.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=local.parent, delete=False) as file:
+                try:
+                    for chunk in source.chunks():
+                        file.write(chunk)
+                except BaseException:
+                    Path(file.name).unlink()
+                    raise
+            os.replace(file.name, local)
 
     def _endpoint(self, path: str) -> _Endpoint:
         key = self._remote_key(path)
         if key is not None:
             return _Endpoint(self._volume_store(), key)
         return _Endpoint(None, str(self._locate(path).local))
+
+
+def _join(path: str, relative: str) -> str:
+    return f"{path.rstrip('/')}/{relative}"
 
 
 @dataclass(frozen=True)
@@ -321,28 +351,32 @@ class _Endpoint:
         local = Path(self.name)
         return "dir" if local.is_dir() else "file" if local.is_file() else "none"
 
+    def same_place(self, other: _Endpoint) -> bool:
+        if self.store is None and other.store is None:
+            return Path(self.name).resolve() == Path(other.name).resolve()
+        return self.store is other.store and self.name == other.name
+
+    def contains(self, other: _Endpoint) -> bool:
+        if self.store is None and other.store is None:
+            return Path(other.name).resolve().is_relative_to(Path(self.name).resolve())
+        return self.store is other.store and other.name.startswith(self.name + "/")
+
     def files(self) -> list[str]:
-        """The relative names of every file under this directory."""
+        """The relative names of every file under this directory (links to files included:
+        each is located, so checked, before it is read)."""
         if self.store is not None:
             return [key[len(self.name) + 1 :] for key in self.store.files_under(self.name)]
         root = Path(self.name)
-        return [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
+        found = []
+        for folder, _dirs, names in os.walk(root):  # links to folders are not walked into
+            for name in names:
+                found.append((Path(folder) / name).relative_to(root).as_posix())
+        return sorted(found)
 
-    def child(self, relative: str) -> _Endpoint:
-        return _Endpoint(self.store, f"{self.name.rstrip('/')}/{relative}")
-
-    def copy_to(self, target: _Endpoint) -> None:
-        chunks = self.store.read(self.name) if self.store is not None else self._local_chunks()
-        if target.store is not None:
-            target.store.write(target.name, chunks)
+    def chunks(self) -> Iterator[bytes]:
+        if self.store is not None:
+            yield from self.store.read(self.name)
             return
-        local = Path(target.name)
-        local.parent.mkdir(parents=True, exist_ok=True)
-        with local.open("wb") as file:
-            for chunk in chunks:
-                file.write(chunk)
-
-    def _local_chunks(self) -> Iterator[bytes]:
         with Path(self.name).open("rb") as file:
             while chunk := file.read(CHUNK_BYTES):
                 yield chunk

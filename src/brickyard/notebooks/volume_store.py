@@ -8,6 +8,8 @@ nothing, and a directory disappears with its last file, as on Databricks' cloud 
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from brickyard.notebooks.files import FileInfo
 
 URI_ROOT = "dbfs:/Volumes/"
+UPLOADS = "_uploads"  # in-flight uploads: two parts deep, so never inside a volume
 CHUNK_BYTES = 8 << 20
 
 
@@ -48,6 +51,8 @@ class VolumeStore:
         if kind == "file":
             return [self._info(self.fs.get_file_info(key))]
         if kind == "none":
+            if key.count("/") == 2:  # a volume itself: empty until a file is put in it
+                return []
             raise NotFoundError(f"no file or directory at '{path}'")
         return sorted((self._info(i) for i in self._children(key)), key=lambda f: f.name)
 
@@ -83,14 +88,24 @@ class VolumeStore:
         self.write(key, [contents.encode("utf-8")])
 
     def write(self, key: str, chunks: Iterable[bytes]) -> None:
-        """One object from ``chunks`` (uploaded in parts as they come: no file is held whole
-        in memory)."""
-        stream = self._raw.open_output_stream(key, None)
+        """One object from ``chunks``, whole or not at all: uploaded in parts to a key outside
+        every volume, then copied into place (a failed upload leaves ``key`` as it was)."""
+        upload = f"{UPLOADS}/{uuid.uuid4().hex}"
         try:
-            for chunk in chunks:
-                stream.write(chunk)
+            stream = self._raw.open_output_stream(upload, None)
+            try:
+                for chunk in chunks:
+                    stream.write(chunk)
+            finally:
+                stream.close()  # type: ignore[attr-defined]  # missing from deltalake's stubs
+            self._raw.copy_file(upload, key)
         finally:
-            stream.close()  # type: ignore[attr-defined]  # missing from deltalake's stubs
+            with contextlib.suppress(FileNotFoundError, OSError):
+                self._raw.delete_file(upload)
+
+    def copy(self, key: str, target: str) -> None:
+        """Within the store: the store copies, no data through this process."""
+        self._raw.copy_file(key, target)
 
     def read(self, key: str) -> Iterator[bytes]:
         with self.fs.open_input_stream(key) as stream:

@@ -232,10 +232,13 @@ class ServingService:
                     return  # a fixed version is loaded once
         try:
             version = self._models.resolve(entity)
-        except BrickyardError as exc:  # e.g. the alias was removed: keep serving, report it
+        except Exception as exc:  # e.g. the alias was removed: keep serving, report it
+            message = exc.message if isinstance(exc, BrickyardError) else f"{entity.uri}: {exc}"
+            if not isinstance(exc, BrickyardError):
+                _log.warning("serving endpoint %r: resolving %s failed", name, entity.uri)
             with self._lock:
                 if self._is_current(live, generation):
-                    live.message = exc.message
+                    live.message = message
             return
         self._start_load(live, generation, (entity.name, version))
 
@@ -355,15 +358,19 @@ class FollowedModel:
         )
 
     def wait_loaded(self, poll_s: float = 0.05) -> EndpointStatus:
-        """Block until the first version is served; the resolve/load error if it cannot be."""
-        while True:
-            status = self._service.get(self.ENDPOINT)
-            if status.served_version is not None:
-                return status
-            if status.message and status.loading_version is None:
-                self._service.stop()
-                raise BrickyardError(status.message)
-            time.sleep(poll_s)
+        """Block until the first version is served; the resolve/load error if it cannot be
+        (the service is stopped then, as on Ctrl+C)."""
+        try:
+            while True:
+                status = self._service.get(self.ENDPOINT)
+                if status.served_version is not None:
+                    return status
+                if status.message and status.loading_version is None:
+                    raise BrickyardError(status.message)
+                time.sleep(poll_s)
+        except BaseException:
+            self._service.stop()
+            raise
 
     def status(self) -> EndpointStatus:
         return self._service.get(self.ENDPOINT)
