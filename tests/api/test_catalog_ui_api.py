@@ -152,8 +152,7 @@ def _mlflow_run_reading(
         "brickyard.try": "1",
     }
     run = client.create_run(experiment, tags=tags)
-    monkeypatch.setattr(lineage, "_READS", {table: version})
-    monkeypatch.setattr(lineage, "_IDS", {table: ws.catalog.table_info(table).id})
+    monkeypatch.setattr(lineage, "_READS", {table: (version, ws.catalog.table_info(table).id)})
     lineage.log_reads(run.info.run_id)
     client.set_terminated(run.info.run_id)
     return str(run.info.run_id)

@@ -58,8 +58,7 @@ def _mlflow_run_reading(ws: Workspace, patch: pytest.MonkeyPatch) -> str:
     experiment = client.create_experiment("/jobs/ui_scores", ws.ml_stores.artifact_root)
     tags = {"brickyard.job": "ui_scores", "brickyard.run_id": "7", "brickyard.task": "train"}
     run = client.create_run(experiment, tags=tags, run_name="train-scores")
-    patch.setattr(lineage, "_READS", {TABLE: 1})
-    patch.setattr(lineage, "_IDS", {TABLE: ws.catalog.table_info(TABLE).id})
+    patch.setattr(lineage, "_READS", {TABLE: (1, ws.catalog.table_info(TABLE).id)})
     lineage.log_reads(run.info.run_id)
     client.set_terminated(run.info.run_id)
     assert os.environ["MLFLOW_TRACKING_URI"] == ws.ml_stores.backend_uri

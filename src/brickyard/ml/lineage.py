@@ -14,46 +14,44 @@ from typing import Any
 
 _log = logging.getLogger(__name__)
 
-_READS: dict[str, int] = {}  # table full name -> the latest version read
-_IDS: dict[str, str] = {}  # table full name -> its catalog id
-_LOGGED: set[tuple[str, str, int]] = set()  # (MLflow run id, table, version) already logged
+_READS: dict[str, tuple[int, str]] = {}  # table full name -> (latest version read, its id)
+_LOGGED: set[tuple[str, str, int, str]] = set()  # (MLflow run, table, version, id) logged
 
 
 def record_table_read(table: str, version: int, table_id: str) -> None:
-    _READS[table] = version
-    _IDS[table] = table_id
+    _READS[table] = (version, table_id)
     mlflow = sys.modules.get("mlflow")
     if mlflow is None:
         return
     try:
         run = mlflow.active_run()
         if run is not None:  # this read, now (earlier reads were not made in this run)
-            _log_inputs(run.info.run_id, [(table, version)])
+            _log_inputs(run.info.run_id, [(table, version, table_id)])
     except Exception:  # lineage must never fail a query
         _log.warning("could not log table %s v%d to MLflow", table, version, exc_info=True)
 
 
 def tables_read() -> dict[str, int]:
-    return dict(_READS)
+    return {table: version for table, (version, _id) in _READS.items()}
 
 
 def log_reads(run_id: str) -> None:
     """Log every table read so far to MLflow run ``run_id`` as a dataset input (once each)."""
-    _log_inputs(run_id, list(_READS.items()))
+    _log_inputs(run_id, [(table, version, id_) for table, (version, id_) in _READS.items()])
 
 
-def _log_inputs(run_id: str, reads: list[tuple[str, int]]) -> None:
-    new = [(t, v) for t, v in reads if (run_id, t, v) not in _LOGGED]
+def _log_inputs(run_id: str, reads: list[tuple[str, int, str]]) -> None:
+    new = [read for read in reads if (run_id, *read) not in _LOGGED]
     if not new:
         return
     from mlflow import MlflowClient
 
-    inputs = [_dataset_input(table, version, _IDS.get(table)) for table, version in new]
+    inputs = [_dataset_input(table, version, table_id) for table, version, table_id in new]
     MlflowClient().log_inputs(run_id, datasets=inputs)
-    _LOGGED.update((run_id, t, v) for t, v in new)
+    _LOGGED.update((run_id, *read) for read in new)
 
 
-def _dataset_input(table: str, version: int, table_id: str | None) -> Any:
+def _dataset_input(table: str, version: int, table_id: str) -> Any:
     from mlflow.data.delta_dataset_source import DeltaDatasetSource
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import InputTag
