@@ -203,11 +203,11 @@ def test_a_py_file_without_the_header_is_refused(tmp_path: Path) -> None:
 
     message = str(caught.value)
     assert str(path) in message
-    assert "a Databricks source notebook starts with '# Databricks notebook source'" in message
+    assert "a python one starts with the line '# Databricks notebook source'" in message
 
 
 def test_other_suffixes_are_refused_or_sniffed(tmp_path: Path, exported: Path) -> None:
-    with pytest.raises(InvalidInputError, match=r"use a \.ipynb or \.py"):
+    with pytest.raises(InvalidInputError, match=r"use a \.ipynb, \.py or \.sql"):
         write_notebook(read_notebook(exported), tmp_path / "trips.txt")
 
     renamed = tmp_path / "trips"
@@ -228,3 +228,70 @@ def test_sql_cells_of_databricks_ipynb_exports_become_cell_magics(tmp_path: Path
     cells = read_notebook(path).cells
     assert cells[0].source == "%%sql\nSELECT 1"
     assert cells[1].source == "%sql SELECT 2"  # a line magic with its statement stays
+
+
+# A SQL notebook as Databricks exports it: `--` comments, plain cells in SQL.
+SQL_EXPORTED = """-- Databricks notebook source
+-- MAGIC %md
+-- MAGIC # Orders by day
+
+-- COMMAND ----------
+
+-- DBTITLE 1,Count
+SELECT count(*) AS n
+FROM main.default.orders
+
+-- COMMAND ----------
+
+-- MAGIC %python
+-- MAGIC rows = spark.table("main.default.orders").count()
+-- MAGIC print(rows)
+
+-- COMMAND ----------
+
+-- MAGIC %sh
+-- MAGIC ls /tmp
+"""
+
+
+def test_a_sql_source_notebook_reads_as_sql_and_python_cells_and_writes_back(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "orders.sql"
+    path.write_text(SQL_EXPORTED)
+    nb = read_notebook(path)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [
+        ("markdown", "# Orders by day"),
+        ("code", "%%sql\nSELECT count(*) AS n\nFROM main.default.orders"),
+        ("code", 'rows = spark.table("main.default.orders").count()\nprint(rows)'),
+        ("code", "%%sh\nls /tmp"),
+    ]
+    assert nb.cells[1].metadata[CELL_METADATA]["title"] == "Count"
+
+    convert(path, tmp_path / "orders.ipynb")
+    convert(tmp_path / "orders.ipynb", tmp_path / "again.sql")
+    assert (tmp_path / "again.sql").read_text() == SQL_EXPORTED  # byte for byte
+    convert(tmp_path / "orders.ipynb", tmp_path / "as_python.py")
+    python = (tmp_path / "as_python.py").read_text()
+    assert python.startswith("# Databricks notebook source\n# MAGIC %md")
+    assert "# MAGIC %sql\n# MAGIC SELECT count(*) AS n" in python
+    assert read_notebook(tmp_path / "as_python.py").cells[2].source == nb.cells[2].source
+
+
+def test_a_sql_source_notebook_runs_in_the_brickyard_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brickyard.notebooks.runner import run_notebook
+
+    monkeypatch.setenv("BRICKYARD_HOME", str(tmp_path / "home"))
+    path = tmp_path / "make_table.sql"
+    path.write_text(
+        "-- Databricks notebook source\n"
+        "CREATE TABLE main.default.from_sql_notebook AS SELECT 1 AS x UNION ALL SELECT 2\n\n"
+        "-- COMMAND ----------\n\n"
+        "-- MAGIC %python\n"
+        '-- MAGIC dbutils.notebook.exit(str(spark.table("main.default.from_sql_notebook").count()))\n'
+    )
+    result = run_notebook(path, timeout_s=120)
+    assert result.ok, result.error
+    assert result.exit_value == "2"

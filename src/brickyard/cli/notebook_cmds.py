@@ -70,7 +70,7 @@ def run(
     ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Run a notebook (.ipynb or Databricks source .py) top to bottom in a fresh kernel; the
+    """Run a notebook (.ipynb or Databricks source .py/.sql) top to bottom in a fresh kernel; the
     last line printed is its exit value (dbutils.notebook.exit)."""
     from brickyard.notebooks.runner import run_notebook
 
@@ -91,7 +91,7 @@ def run(
 
 @notebook_app.command("convert")
 def convert(source: Path, target: Path) -> None:
-    """Convert between .ipynb and the Databricks source format (.py), by the files' suffixes."""
+    """Convert between .ipynb and the Databricks source format (.py, .sql), by the suffixes."""
     from brickyard.notebooks.formats import convert as convert_notebook
 
     convert_notebook(source, target)

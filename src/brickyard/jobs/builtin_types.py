@@ -191,7 +191,8 @@ def _notebook_path(path: str, ctx: TaskContext) -> Path:
     bases.append(default_home() / "notebooks")
     candidates = [given] if given.is_absolute() else [base / given for base in bases]
     for candidate in candidates:
-        for option in (candidate, candidate.with_suffix(".ipynb"), candidate.with_suffix(".py")):
+        suffixes = (".ipynb", ".py", ".sql")
+        for option in (candidate, *(candidate.with_suffix(s) for s in suffixes)):
             if option.is_file() and (option == candidate or not candidate.suffix):
                 return option
     raise NotFoundError(
