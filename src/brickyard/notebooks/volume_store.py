@@ -47,14 +47,15 @@ class VolumeStore:
         return "dir" if self._children(key) else "none"
 
     def ls(self, key: str, path: str) -> list[FileInfo]:
-        kind = self.kind(key)
-        if kind == "file":
-            return [self._info(self.fs.get_file_info(key))]
-        if kind == "none":
-            if key.count("/") == 2:  # a volume itself: empty until a file is put in it
-                return []
+        from pyarrow.fs import FileType
+
+        info = self.fs.get_file_info(key)
+        if info.type == FileType.File:
+            return [self._info(info)]
+        children = self._children(key)  # listed once: they are the answer too
+        if not children and key.count("/") != 2:  # a volume itself is empty until written
             raise NotFoundError(f"no file or directory at '{path}'")
-        return sorted((self._info(i) for i in self._children(key)), key=lambda f: f.name)
+        return sorted((self._info(i) for i in children), key=lambda f: f.name)
 
     def head(self, key: str, path: str, max_bytes: int) -> str:
         self.need_file(key, path)
